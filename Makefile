@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ptun: out-of-tree kernel module, CLI and the QEMU test rig.
+#
+#   make              module against KDIR, and the ptun CLI
+#   make check        every test: CLI unit tests, then the selftests in QEMU
+#                     on each kernel of VM_KERNELS
+#   make demo         two sites joined by ptun, in a QEMU guest
+#   make install      module (+ depmod) and CLI; honours DESTDIR
+#   make lint         checkpatch.pl --strict
+#   make sparse       the module under sparse (C=2), for KDIR's kernel
+#   make deps         install the Debian packages all this needs
+#
+# The kernel part is built by Kbuild (./Kbuild, kmod/Kbuild). The module for
+# each kernel the rig boots gets its own copy of the sources under
+# build/<kernel version>/, so that one tree serves several kernels at once.
+
+VM_KERNELS ?= 6.1 6.12
+DEMO_KERNEL ?= 6.12
+
+KVER_DEFAULT := $(shell uname -r)
+ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
+KVER_DEFAULT := $(shell scripts/kver $(DEMO_KERNEL) 2>/dev/null)
+endif
+KDIR ?= /lib/modules/$(KVER_DEFAULT)/build
+# The kernel KDIR builds for: the directory name under /lib/modules (Debian's
+# 6.1 headers say "6.1.192" in kernel.release, not "6.1.0-56-amd64")
+KVER ?= $(or $(patsubst /lib/modules/%/build,%,$(filter /lib/modules/%/build,$(KDIR))), \
+	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null))
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+DESTDIR ?=
+
+# What a per-kernel build directory needs: the Kbuild files and sources,
+# never the objects an in-tree build leaves next to them.
+KMOD_SOURCES = $(shell find Kbuild kmod uapi -type f \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+	! -name '*.mod.c' 2>/dev/null)
+
+CHECKPATCH_DIR := build/checkpatch
+CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
+LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
+
+.PHONY: all module tool deps check demo install clean lint sparse \
+	vm-modules module-for tool-test
+
+all: module tool
+
+module:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist (make deps?)" >&2; exit 1; }
+	scripts/no-warnings $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+tool:
+	scripts/no-warnings $(MAKE) -C tool
+
+tool-test: tool
+	$(MAKE) -C tool test
+
+deps:
+	scripts/deps
+
+# build/<kver>/kmod/ptun.ko for one kernel: make module-for KVER=<version>
+BDIR = build/$(KVER)
+module-for:
+	@test -n "$(KVER)" && test -d /lib/modules/$(KVER)/build || \
+		{ echo "no headers for kernel '$(KVER)'" >&2; exit 1; }
+	@mkdir -p $(BDIR)
+	@cp --parents -p $(KMOD_SOURCES) $(BDIR)/
+	scripts/no-warnings $(MAKE) -C /lib/modules/$(KVER)/build \
+		M=$(CURDIR)/$(BDIR) W=1 $(KBUILD_EXTRA) modules
+
+# The module for every kernel the rig boots
+vm-modules:
+	@set -e; for k in $(VM_KERNELS); do \
+		v=$$(scripts/kver $$k); \
+		$(MAKE) --no-print-directory module-for KVER=$$v; \
+	done
+
+check:
+	@scripts/check $(VM_KERNELS)
+
+demo: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(DEMO_KERNEL))
+	selftests/vm/run --kernel $(DEMO_KERNEL) --script selftests/demo.sh
+
+# Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
+# carry no signing key). depmod runs only for a real install: a DESTDIR
+# install is a package's job, whose postinst runs it.
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod $(KVER))
+	install -D -m 0755 tool/ptun $(DESTDIR)$(SBINDIR)/ptun
+
+clean:
+	if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	if [ -f tool/Makefile ]; then $(MAKE) -C tool clean; fi
+	rm -rf build
+
+$(CHECKPATCH):
+	@test -f $(LINUX_SOURCE_TAR) || scripts/deps lint
+	mkdir -p $(CHECKPATCH_DIR)
+	tar -C $(CHECKPATCH_DIR) --strip-components=1 -xJf $(LINUX_SOURCE_TAR) \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	touch $@
+
+lint: $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --show-types -f \
+		$(sort $(wildcard kmod/*.[ch])) uapi/linux/ptun.h
+
+# In a directory of its own, so that it never mixes with other builds
+sparse:
+	$(MAKE) --no-print-directory module-for KVER=$(KVER) \
+		BDIR=build/sparse/$(KVER) KBUILD_EXTRA=C=2

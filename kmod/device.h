@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ptun network device: a point-to-point layer 3 interface carrying
+ * IPv4 and IPv6 to exactly one peer.
+ */
+#ifndef _PTUN_DEVICE_H
+#define _PTUN_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/ip.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/ptun.h>
+
+#include "stats.h"
+
+struct ptun_peer;
+
+/*
+ * Worst-case bytes a packet grows by on the wire: an IPv6 outer header,
+ * UDP, the ptun data header and the AEAD tag. The default MTU keeps an
+ * encapsulated full-size packet within a 1500-byte underlay.
+ */
+#define PTUN_OUTER_IPV6_LEN	40
+#define PTUN_OUTER_UDP_LEN	8
+#define PTUN_DATA_HEADER_LEN	16
+#define PTUN_AEAD_TAG_LEN	16
+#define PTUN_OVERHEAD		(PTUN_OUTER_IPV6_LEN + PTUN_OUTER_UDP_LEN + \
+				 PTUN_DATA_HEADER_LEN + PTUN_AEAD_TAG_LEN)
+#define PTUN_UNDERLAY_MTU	1500
+#define PTUN_DEFAULT_MTU	(PTUN_UNDERLAY_MTU - PTUN_OVERHEAD)
+/*
+ * IPv4's minimum. IPv6 needs 1280: below that the kernel takes IPv6 off
+ * the device, which is how every other device behaves too.
+ */
+#define PTUN_MIN_MTU		68
+/* An encapsulated packet must still fit the 16-bit IP length fields. */
+#define PTUN_MAX_MTU		(IP_MAX_MTU - PTUN_OVERHEAD)
+
+#define PTUN_DEFAULT_CIPHER	PTUN_CIPHER_AES_256_GCM
+
+/*
+ * Per-device state, the netdev private area.
+ *
+ * @lock serialises configuration: every write of the fields below, and
+ * netlink readers that want a consistent picture. Lock order:
+ * RTNL, then @lock.
+ */
+struct ptun_device {
+	struct net_device *dev;
+	struct mutex lock; /* configuration writes, see above */
+	/* the peer, or NULL; readers use RCU */
+	struct ptun_peer __rcu *peer;
+	/*
+	 * Namespace the device was created in, where its UDP sockets are
+	 * to live even after the device moves. Not refcounted: a dying
+	 * namespace resets it to NULL (under RTNL and @lock).
+	 */
+	struct net *creating_net;
+	/* on ptun_device_list, under RTNL */
+	struct list_head list;
+	u8 private_key[PTUN_KEY_LEN];
+	u8 public_key[PTUN_KEY_LEN];
+	bool has_private_key;
+	/* 0 until a port is chosen */
+	u16 listen_port;
+	/* an enum ptun_cipher */
+	u16 cipher;
+	struct ptun_pcpu_stats __percpu *stats;
+	/* wall clock, ns since the epoch, of the last handshake; 0 if none */
+	atomic64_t last_handshake_ns;
+};
+
+int ptun_device_init(void);
+void ptun_device_uninit(void);
+
+struct ptun_device *ptun_device_from_netdev(struct net_device *dev);
+const char *ptun_device_cipher_alg(u16 cipher);
+
+#endif /* _PTUN_DEVICE_H */

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "ptun" generic netlink family; uapi/linux/ptun.h is the contract.
+ *
+ * SET is all or nothing: the request is parsed, checked and every object
+ * it needs (peer, allowed-IPs set, derived public key) is built before the
+ * device lock is taken; under the lock only checks against the current
+ * state can still fail, and they run before the first change.
+ *
+ * Lock order: genl_mutex (the family is not parallel_ops), RTNL, then
+ * ptun->lock. GET takes RTNL so that a device's name, index and namespace
+ * cannot change while it is described.
+ */
+
+#include <crypto/curve25519.h>
+#include <linux/crypto.h>
+#include <linux/err.h>
+#include <linux/if.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "allowedips.h"
+#include "device.h"
+#include "netlink.h"
+#include "peer.h"
+#include "stats.h"
+
+static const struct nla_policy
+ptun_allowed_ip_policy[PTUN_A_ALLOWED_IP_MAX + 1] = {
+	/* family and address length are checked by hand for clearer errors */
+	[PTUN_A_ALLOWED_IP_FAMILY]	= { .type = NLA_U16 },
+	[PTUN_A_ALLOWED_IP_ADDR]	= { .type = NLA_BINARY,
+					    .len = sizeof(struct in6_addr) },
+	[PTUN_A_ALLOWED_IP_PREFIX_LEN]	= { .type = NLA_U8 },
+};
+
+static const struct nla_policy ptun_peer_policy[PTUN_A_PEER_MAX + 1] = {
+	[PTUN_A_PEER_PUBLIC_KEY]	= NLA_POLICY_EXACT_LEN(PTUN_KEY_LEN),
+	[PTUN_A_PEER_PRESHARED_KEY]	= NLA_POLICY_EXACT_LEN(PTUN_KEY_LEN),
+	[PTUN_A_PEER_FLAGS]		= { .type = NLA_REJECT,
+					    .reject_message = "peer flags are read-only" },
+	[PTUN_A_PEER_ENDPOINT_IPV4]	= NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[PTUN_A_PEER_ENDPOINT_IPV6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[PTUN_A_PEER_ENDPOINT_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[PTUN_A_PEER_PERSISTENT_KEEPALIVE] = { .type = NLA_U16 },
+	[PTUN_A_PEER_ALLOWED_IPS]	= NLA_POLICY_NESTED_ARRAY(ptun_allowed_ip_policy),
+};
+
+static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
+	[PTUN_A_DEVICE_IFINDEX]		= { .type = NLA_U32 },
+	[PTUN_A_DEVICE_IFNAME]		= { .type = NLA_NUL_STRING,
+					    .len = IFNAMSIZ - 1 },
+	[PTUN_A_DEVICE_PRIVATE_KEY]	= NLA_POLICY_EXACT_LEN(PTUN_KEY_LEN),
+	[PTUN_A_DEVICE_PUBLIC_KEY]	= { .type = NLA_REJECT,
+					    .reject_message = "public key is read-only" },
+	[PTUN_A_DEVICE_LISTEN_PORT]	= { .type = NLA_U16 },
+	[PTUN_A_DEVICE_CIPHER]		= NLA_POLICY_RANGE(NLA_U16,
+							   PTUN_CIPHER_AES_256_GCM,
+							   PTUN_CIPHER_MAX),
+	[PTUN_A_DEVICE_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
+							  __PTUN_DEVICE_F_ALL),
+	[PTUN_A_DEVICE_PEER]		= NLA_POLICY_NESTED(ptun_peer_policy),
+	[PTUN_A_DEVICE_STATS]		= { .type = NLA_REJECT,
+					    .reject_message = "counters are read-only" },
+};
+
+static struct genl_family ptun_genl_family;
+
+/*
+ * Finds the device a request names, with a reference held. Returns an
+ * ERR_PTR with extack set when the request names none, an unknown device
+ * or a device of another kind.
+ */
+static struct net_device *lookup_device(struct net *net, struct nlattr **attrs,
+					struct netlink_ext_ack *extack)
+{
+	struct nlattr *ifindex = attrs[PTUN_A_DEVICE_IFINDEX];
+	struct nlattr *ifname = attrs[PTUN_A_DEVICE_IFNAME];
+	struct net_device *dev;
+
+	if (ifindex && ifname) {
+		NL_SET_ERR_MSG_ATTR(extack, ifname,
+				    "give either ifindex or ifname, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (ifindex) {
+		dev = dev_get_by_index(net, nla_get_u32(ifindex));
+	} else if (ifname) {
+		dev = dev_get_by_name(net, nla_data(ifname));
+	} else {
+		NL_SET_ERR_MSG(extack, "device ifindex or ifname required");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, PTUN_A_DEVICE_IFINDEX);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname, "no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!ptun_device_from_netdev(dev)) {
+		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname,
+				    "not a ptun device");
+		dev_put(dev);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dev;
+}
+
+static int fill_stats(struct sk_buff *skb, struct ptun_device *ptun)
+{
+	struct rtnl_link_stats64 link = {};
+	struct ptun_stats_snapshot snap;
+	struct nlattr *nest;
+	int i;
+
+	dev_fetch_sw_netstats(&link, ptun->dev->tstats);
+	ptun_stats_read(ptun, &snap);
+
+	nest = nla_nest_start(skb, PTUN_A_DEVICE_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, PTUN_A_STATS_RX_PACKETS, link.rx_packets,
+			      PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_RX_BYTES, link.rx_bytes,
+			      PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_TX_PACKETS, link.tx_packets,
+			      PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_TX_BYTES, link.tx_bytes,
+			      PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_HANDSHAKES, snap.handshakes,
+			      PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_LAST_HANDSHAKE,
+			      snap.last_handshake_ns, PTUN_A_STATS_PAD))
+		goto err_cancel;
+	for (i = 0; i < PTUN_STATS_NR_DROPS; i++)
+		if (nla_put_u64_64bit(skb, PTUN_STATS_DROP_FIRST + i,
+				      snap.drops[i], PTUN_A_STATS_PAD))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int fill_allowed_ips(struct sk_buff *skb,
+			    const struct ptun_allowedips *set)
+{
+	struct nlattr *list, *entry;
+	unsigned int i;
+
+	list = nla_nest_start(skb, PTUN_A_PEER_ALLOWED_IPS);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; set && i < set->count; i++) {
+		const struct ptun_allowedip *ip = &set->ips[i];
+
+		entry = nla_nest_start(skb, PTUN_A_ALLOWED_IP);
+		if (!entry ||
+		    nla_put_u16(skb, PTUN_A_ALLOWED_IP_FAMILY, ip->family) ||
+		    nla_put(skb, PTUN_A_ALLOWED_IP_ADDR,
+			    ptun_allowedips_addr_len(ip->family), &ip->addr) ||
+		    nla_put_u8(skb, PTUN_A_ALLOWED_IP_PREFIX_LEN, ip->cidr)) {
+			nla_nest_cancel(skb, list);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, list);
+	return 0;
+}
+
+static int fill_endpoint(struct sk_buff *skb, struct ptun_peer *peer)
+{
+	struct ptun_endpoint ep;
+
+	ptun_peer_get_endpoint(peer, &ep);
+	switch (ep.addr.sa_family) {
+	case AF_INET:
+		if (nla_put_in_addr(skb, PTUN_A_PEER_ENDPOINT_IPV4,
+				    ep.addr4.sin_addr.s_addr) ||
+		    nla_put_u16(skb, PTUN_A_PEER_ENDPOINT_PORT,
+				ntohs(ep.addr4.sin_port)))
+			return -EMSGSIZE;
+		break;
+	case AF_INET6:
+		if (nla_put_in6_addr(skb, PTUN_A_PEER_ENDPOINT_IPV6,
+				     &ep.addr6.sin6_addr) ||
+		    nla_put_u16(skb, PTUN_A_PEER_ENDPOINT_PORT,
+				ntohs(ep.addr6.sin6_port)))
+			return -EMSGSIZE;
+		break;
+	}
+	return 0;
+}
+
+static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun)
+{
+	struct ptun_peer *peer;
+	struct nlattr *nest;
+	u32 flags = 0;
+
+	lockdep_assert_held(&ptun->lock);
+	peer = rcu_dereference_protected(ptun->peer,
+					 lockdep_is_held(&ptun->lock));
+	if (!peer)
+		return 0;
+	if (peer->has_preshared_key)
+		flags |= PTUN_PEER_F_HAS_PRESHARED_KEY;
+
+	nest = nla_nest_start(skb, PTUN_A_DEVICE_PEER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, PTUN_A_PEER_PUBLIC_KEY, PTUN_KEY_LEN,
+		    peer->public_key) ||
+	    nla_put_u32(skb, PTUN_A_PEER_FLAGS, flags) ||
+	    fill_endpoint(skb, peer) ||
+	    nla_put_u16(skb, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
+			peer->keepalive) ||
+	    fill_allowed_ips(skb, ptun_peer_allowedips_locked(peer))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
+		       u32 portid, u32 seq, int flags,
+		       struct netlink_callback *cb)
+{
+	struct net_device *dev = ptun->dev;
+	void *hdr;
+	int ret;
+
+	ASSERT_RTNL();
+	hdr = genlmsg_put(skb, portid, seq, &ptun_genl_family, flags,
+			  PTUN_CMD_GET_DEVICE);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+
+	mutex_lock(&ptun->lock);
+	ret = -EMSGSIZE;
+	if (nla_put_u32(skb, PTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, PTUN_A_DEVICE_IFNAME, dev->name) ||
+	    nla_put_u16(skb, PTUN_A_DEVICE_LISTEN_PORT, ptun->listen_port) ||
+	    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher))
+		goto err_unlock;
+	if (ptun->has_private_key &&
+	    nla_put(skb, PTUN_A_DEVICE_PUBLIC_KEY, PTUN_KEY_LEN,
+		    ptun->public_key))
+		goto err_unlock;
+	ret = fill_stats(skb, ptun);
+	if (ret)
+		goto err_unlock;
+	ret = fill_peer(skb, ptun);
+	if (ret)
+		goto err_unlock;
+	mutex_unlock(&ptun->lock);
+
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ptun->lock);
+	genlmsg_cancel(skb, hdr);
+	return ret;
+}
+
+static int ptun_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev;
+	struct sk_buff *msg;
+	int ret;
+
+	dev = lookup_device(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out_put_dev;
+	}
+	rtnl_lock();
+	ret = fill_device(msg, netdev_priv(dev), info->snd_portid,
+			  info->snd_seq, 0, NULL);
+	rtnl_unlock();
+	if (ret) {
+		nlmsg_free(msg);
+		goto out_put_dev;
+	}
+	ret = genlmsg_reply(msg, info);
+
+out_put_dev:
+	dev_put(dev);
+	return ret;
+}
+
+/* Dump cursor in cb->args[]. */
+enum {
+	DUMP_ARG_SENT,		/* ptun devices of the namespace already sent */
+	DUMP_ARG_IFINDEX,	/* the only device to describe, 0 for all */
+	DUMP_ARG_STARTED,	/* the request's selector was resolved */
+};
+
+/*
+ * genl_dumpit_info() changed shape between the kernels ptun supports;
+ * parsing the (already validated) request again needs no version checks.
+ */
+static int dump_resolve_selector(struct net *net, struct netlink_callback *cb)
+{
+	struct nlattr *attrs[PTUN_A_DEVICE_MAX + 1];
+	struct net_device *dev;
+	int ret;
+
+	ret = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, PTUN_A_DEVICE_MAX,
+			  ptun_device_policy, cb->extack);
+	if (ret)
+		return ret;
+	if (!attrs[PTUN_A_DEVICE_IFINDEX] && !attrs[PTUN_A_DEVICE_IFNAME])
+		return 0;
+	dev = lookup_device(net, attrs, cb->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	cb->args[DUMP_ARG_IFINDEX] = dev->ifindex;
+	dev_put(dev);
+	return 0;
+}
+
+static int ptun_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct ptun_device *ptun;
+	struct net_device *dev;
+	long sent = 0;
+	int ret = 0;
+
+	if (!cb->args[DUMP_ARG_STARTED]) {
+		ret = dump_resolve_selector(net, cb);
+		if (ret)
+			return ret;
+		cb->args[DUMP_ARG_STARTED] = 1;
+	}
+
+	rtnl_lock();
+	cb->seq = net->dev_base_seq;
+	for_each_netdev(net, dev) {
+		ptun = ptun_device_from_netdev(dev);
+		if (!ptun)
+			continue;
+		if (cb->args[DUMP_ARG_IFINDEX] &&
+		    dev->ifindex != cb->args[DUMP_ARG_IFINDEX])
+			continue;
+		if (sent < cb->args[DUMP_ARG_SENT]) {
+			sent++;
+			continue;
+		}
+		ret = fill_device(skb, ptun, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+		if (ret)
+			break;
+		sent++;
+	}
+	rtnl_unlock();
+	cb->args[DUMP_ARG_SENT] = sent;
+
+	/* a device that does not fit even an empty message is an error */
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+/* Everything a SET needs, prepared before the device is touched. */
+struct set_request {
+	struct nlattr **attrs;
+	struct nlattr *peer[PTUN_A_PEER_MAX + 1];
+	u32 flags;
+	bool set_private_key;
+	u8 private_key[PTUN_KEY_LEN];	/* clamped; all zeros: remove */
+	u8 public_key[PTUN_KEY_LEN];
+	/* a fresh peer, used if the request names a new public key */
+	struct ptun_peer *new_peer;
+	bool set_endpoint;
+	struct ptun_endpoint endpoint;
+	/* the new allowed IPs (NULL: empty) when set_allowed_ips */
+	bool set_allowed_ips;
+	struct ptun_allowedips *allowed_ips;
+};
+
+static int prepare_private_key(struct set_request *req,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_PRIVATE_KEY];
+
+	if (!attr)
+		return 0;
+	req->set_private_key = true;
+	memcpy(req->private_key, nla_data(attr), PTUN_KEY_LEN);
+	if (!memchr_inv(req->private_key, 0, PTUN_KEY_LEN))
+		return 0;
+	curve25519_clamp_secret(req->private_key);
+	if (!curve25519_generate_public(req->public_key, req->private_key)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "private key does not yield a usable public key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int prepare_cipher(struct set_request *req,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_CIPHER];
+	const char *alg;
+
+	if (!attr)
+		return 0;
+	alg = ptun_device_cipher_alg(nla_get_u16(attr));
+	if (!alg || !crypto_has_alg(alg, CRYPTO_ALG_TYPE_AEAD,
+				    CRYPTO_ALG_TYPE_MASK)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "cipher not available in this kernel");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int prepare_endpoint(struct set_request *req,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *v4 = req->peer[PTUN_A_PEER_ENDPOINT_IPV4];
+	struct nlattr *v6 = req->peer[PTUN_A_PEER_ENDPOINT_IPV6];
+	struct nlattr *port = req->peer[PTUN_A_PEER_ENDPOINT_PORT];
+	struct ptun_endpoint *ep = &req->endpoint;
+
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(extack, v6,
+				    "endpoint is either IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (!v4 && !v6) {
+		if (port) {
+			NL_SET_ERR_MSG_ATTR(extack, port,
+					    "endpoint port without an address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!port) {
+		NL_SET_ERR_MSG_ATTR(extack, v4 ?: v6,
+				    "endpoint address without a port");
+		return -EINVAL;
+	}
+
+	memset(ep, 0, sizeof(*ep));
+	if (v4) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = nla_get_in_addr(v4);
+		ep->addr4.sin_port = htons(nla_get_u16(port));
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
+		ep->addr6.sin6_port = htons(nla_get_u16(port));
+	}
+	req->set_endpoint = true;
+	return 0;
+}
+
+static int add_allowed_ip(struct ptun_allowedips *set,
+			  const struct nlattr *entry,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[PTUN_A_ALLOWED_IP_MAX + 1];
+	struct nlattr *family, *addr, *prefix;
+	unsigned int len;
+	int ret;
+
+	ret = nla_parse_nested(tb, PTUN_A_ALLOWED_IP_MAX, entry,
+			       ptun_allowed_ip_policy, extack);
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(extack, entry, tb, PTUN_A_ALLOWED_IP_FAMILY) ||
+	    NL_REQ_ATTR_CHECK(extack, entry, tb, PTUN_A_ALLOWED_IP_ADDR) ||
+	    NL_REQ_ATTR_CHECK(extack, entry, tb,
+			      PTUN_A_ALLOWED_IP_PREFIX_LEN)) {
+		NL_SET_ERR_MSG(extack,
+			       "allowed IP needs family, address and prefix length");
+		return -EINVAL;
+	}
+	family = tb[PTUN_A_ALLOWED_IP_FAMILY];
+	addr = tb[PTUN_A_ALLOWED_IP_ADDR];
+	prefix = tb[PTUN_A_ALLOWED_IP_PREFIX_LEN];
+
+	len = ptun_allowedips_addr_len(nla_get_u16(family));
+	if (!len) {
+		NL_SET_ERR_MSG_ATTR(extack, family,
+				    "allowed IP family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (nla_len(addr) != len) {
+		NL_SET_ERR_MSG_ATTR(extack, addr,
+				    "allowed IP address length does not match its family");
+		return -EINVAL;
+	}
+
+	ret = ptun_allowedips_add(set, nla_get_u16(family), nla_data(addr),
+				  nla_get_u8(prefix));
+	switch (ret) {
+	case 0:
+		break;
+	case -ERANGE:
+		NL_SET_ERR_MSG_ATTR(extack, prefix,
+				    "allowed IP prefix length too long for its family");
+		return -EINVAL;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, addr,
+				    "allowed IP has host bits set below its prefix length");
+		return -EINVAL;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(extack, entry, "duplicate allowed IP");
+		return -EEXIST;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, entry, "cannot add allowed IP");
+		return ret;
+	}
+	return 0;
+}
+
+static int prepare_allowed_ips(struct set_request *req,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *list = req->peer[PTUN_A_PEER_ALLOWED_IPS];
+	const struct nlattr *entry;
+	unsigned int count = 0;
+	int rem, ret;
+
+	if (!list)
+		return 0;
+	nla_for_each_nested(entry, list, rem) {
+		if (nla_type(entry) != PTUN_A_ALLOWED_IP) {
+			NL_SET_ERR_MSG_ATTR(extack, entry,
+					    "allowed IPs list holds only PTUN_A_ALLOWED_IP");
+			return -EINVAL;
+		}
+		count++;
+	}
+	if (count > PTUN_MAX_ALLOWED_IPS) {
+		NL_SET_ERR_MSG_ATTR(extack, list, "too many allowed IPs");
+		return -E2BIG;
+	}
+	req->set_allowed_ips = true;
+	if (!count)
+		return 0;
+
+	req->allowed_ips = ptun_allowedips_alloc(count, GFP_KERNEL);
+	if (!req->allowed_ips)
+		return -ENOMEM;
+	nla_for_each_nested(entry, list, rem) {
+		ret = add_allowed_ip(req->allowed_ips, entry, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int prepare_peer(struct set_request *req,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *nest = req->attrs[PTUN_A_DEVICE_PEER];
+	struct nlattr *key;
+	int ret;
+
+	if (!nest)
+		return 0;
+	ret = nla_parse_nested(req->peer, PTUN_A_PEER_MAX, nest,
+			       ptun_peer_policy, extack);
+	if (ret)
+		return ret;
+
+	key = req->peer[PTUN_A_PEER_PUBLIC_KEY];
+	if (key) {
+		if (!memchr_inv(nla_data(key), 0, PTUN_KEY_LEN)) {
+			NL_SET_ERR_MSG_ATTR(extack, key,
+					    "peer public key is all zeros");
+			return -EINVAL;
+		}
+		req->new_peer = ptun_peer_create(nla_data(key), GFP_KERNEL);
+		if (!req->new_peer)
+			return -ENOMEM;
+	}
+	ret = prepare_endpoint(req, extack);
+	if (ret)
+		return ret;
+	return prepare_allowed_ips(req, extack);
+}
+
+/*
+ * The checks that depend on the device's current state. Returns the peer
+ * the request's peer attributes apply to (NULL if it has none) through
+ * @target.
+ */
+static int check_against_device(struct ptun_device *ptun,
+				struct set_request *req,
+				struct ptun_peer **target,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *nest = req->attrs[PTUN_A_DEVICE_PEER];
+	struct nlattr *key = req->peer[PTUN_A_PEER_PUBLIC_KEY];
+	const u8 *own_key = NULL;
+	struct ptun_peer *peer;
+
+	lockdep_assert_held(&ptun->lock);
+	peer = rcu_dereference_protected(ptun->peer,
+					 lockdep_is_held(&ptun->lock));
+	if (req->flags & PTUN_DEVICE_F_REMOVE_PEER)
+		peer = NULL;
+
+	*target = peer;
+	if (key && (!peer || memcmp(peer->public_key, nla_data(key),
+				    PTUN_KEY_LEN)))
+		*target = req->new_peer;
+	if (nest && !*target) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "no peer configured: the peer public key is required");
+		return -ENOENT;
+	}
+
+	if (req->set_private_key) {
+		if (memchr_inv(req->private_key, 0, PTUN_KEY_LEN))
+			own_key = req->public_key;
+	} else if (ptun->has_private_key) {
+		own_key = ptun->public_key;
+	}
+	peer = nest ? *target : peer;
+	if (own_key && peer &&
+	    !memcmp(own_key, peer->public_key, PTUN_KEY_LEN)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    key ?: req->attrs[PTUN_A_DEVICE_PRIVATE_KEY],
+				    "peer public key equals the device's own public key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Cannot fail: everything was checked and allocated beforehand. */
+static void apply_peer(struct ptun_device *ptun, struct set_request *req,
+		       struct ptun_peer *peer)
+{
+	struct nlattr *psk = req->peer[PTUN_A_PEER_PRESHARED_KEY];
+	struct nlattr *keepalive = req->peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE];
+
+	lockdep_assert_held(&ptun->lock);
+	if (psk)
+		ptun_peer_set_preshared_key(peer, nla_data(psk));
+	if (req->set_endpoint)
+		ptun_peer_set_endpoint(peer, &req->endpoint);
+	if (keepalive)
+		ptun_peer_set_keepalive(peer, nla_get_u16(keepalive));
+	if (req->set_allowed_ips) {
+		ptun_peer_set_allowedips(peer, req->allowed_ips);
+		req->allowed_ips = NULL;
+	}
+	if (peer == req->new_peer) {
+		ptun_peer_attach(ptun, peer);
+		req->new_peer = NULL;
+	}
+}
+
+static void apply_device(struct ptun_device *ptun, struct set_request *req)
+{
+	struct nlattr **attrs = req->attrs;
+
+	lockdep_assert_held(&ptun->lock);
+	if (req->set_private_key) {
+		ptun->has_private_key = !!memchr_inv(req->private_key, 0,
+						     PTUN_KEY_LEN);
+		memcpy(ptun->private_key, req->private_key, PTUN_KEY_LEN);
+		if (ptun->has_private_key)
+			memcpy(ptun->public_key, req->public_key, PTUN_KEY_LEN);
+		else
+			memset(ptun->public_key, 0, PTUN_KEY_LEN);
+	}
+	if (attrs[PTUN_A_DEVICE_LISTEN_PORT])
+		ptun->listen_port = nla_get_u16(attrs[PTUN_A_DEVICE_LISTEN_PORT]);
+	if (attrs[PTUN_A_DEVICE_CIPHER])
+		ptun->cipher = nla_get_u16(attrs[PTUN_A_DEVICE_CIPHER]);
+}
+
+static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct set_request req = { .attrs = info->attrs };
+	struct netlink_ext_ack *extack = info->extack;
+	struct ptun_device *ptun;
+	struct ptun_peer *target;
+	struct net_device *dev;
+	int ret;
+
+	dev = lookup_device(genl_info_net(info), info->attrs, extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ptun = netdev_priv(dev);
+
+	if (info->attrs[PTUN_A_DEVICE_FLAGS])
+		req.flags = nla_get_u32(info->attrs[PTUN_A_DEVICE_FLAGS]);
+	ret = prepare_private_key(&req, extack);
+	if (ret)
+		goto out;
+	ret = prepare_cipher(&req, extack);
+	if (ret)
+		goto out;
+	ret = prepare_peer(&req, extack);
+	if (ret)
+		goto out;
+
+	mutex_lock(&ptun->lock);
+	ret = check_against_device(ptun, &req, &target, extack);
+	if (ret)
+		goto out_unlock;
+	if (req.flags & PTUN_DEVICE_F_REMOVE_PEER)
+		ptun_peer_detach(ptun);
+	apply_device(ptun, &req);
+	if (target)
+		apply_peer(ptun, &req, target);
+out_unlock:
+	mutex_unlock(&ptun->lock);
+out:
+	ptun_peer_destroy(req.new_peer);
+	ptun_allowedips_free(req.allowed_ips);
+	memzero_explicit(req.private_key, sizeof(req.private_key));
+	dev_put(dev);
+	return ret;
+}
+
+static const struct genl_small_ops ptun_genl_ops[] = {
+	{
+		.cmd	= PTUN_CMD_GET_DEVICE,
+		.doit	= ptun_nl_get_doit,
+		.dumpit	= ptun_nl_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= PTUN_CMD_SET_DEVICE,
+		.doit	= ptun_nl_set_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family ptun_genl_family __ro_after_init = {
+	.name		= PTUN_GENL_NAME,
+	.version	= PTUN_GENL_VERSION,
+	.maxattr	= PTUN_A_DEVICE_MAX,
+	.policy		= ptun_device_policy,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.small_ops	= ptun_genl_ops,
+	.n_small_ops	= ARRAY_SIZE(ptun_genl_ops),
+	/* every command is new: validate all of them strictly */
+	.resv_start_op	= PTUN_CMD_GET_DEVICE,
+};
+
+int __init ptun_genl_init(void)
+{
+	return genl_register_family(&ptun_genl_family);
+}
+
+void ptun_genl_uninit(void)
+{
+	genl_unregister_family(&ptun_genl_family);
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The ptun link type: autoload, device properties, deletion, namespaces
+# and module removal with devices present.
+#
+#   ns "a": ptun0            ns "b": ptun1 (created in "a", moved here)
+
+source "$(dirname "$0")/lib.sh"
+
+ns_add a
+ns_add b
+
+rmmod ptun 2>/dev/null
+check_fails "module is not loaded before the test" grep -qw '^ptun' /proc/modules
+check "ip link add autoloads the module" in_ns a ip link add ptun0 type ptun
+check "module is loaded after ip link add" grep -qw '^ptun' /proc/modules
+check "generic netlink family autoloads too (show with no device)" \
+	ptun_in b show
+
+link=$(in_ns a ip -d link show ptun0)
+check_match "point-to-point, no ARP" '<POINTOPOINT,NOARP' "$link"
+check_match "default MTU is 1420" ' mtu 1420 ' "$link"
+check_match "no link-layer address" 'link/none' "$link"
+check_nomatch "no broadcast flag" 'BROADCAST' "$link"
+check_match "link kind is ptun" '^ +ptun ' "$link"
+
+check_fails "MTU below 68 is refused" in_ns a ip link set ptun0 mtu 67
+check "MTU 68 is accepted" in_ns a ip link set ptun0 mtu 68
+check "MTU 65455 is accepted" in_ns a ip link set ptun0 mtu 65455
+check_fails "MTU 65456 is refused (outer packet would not fit)" \
+	in_ns a ip link set ptun0 mtu 65456
+check "MTU back to 1420" in_ns a ip link set ptun0 mtu 1420
+
+check "device goes up" in_ns a ip link set ptun0 up
+check "IPv4 address on the device" in_ns a ip addr add 10.9.0.1/32 peer 10.9.0.2/32 dev ptun0
+check "IPv6 address on the device" in_ns a ip addr add fd00:9::1/128 peer fd00:9::2/128 dev ptun0
+check "route through the device" in_ns a ip route add 10.9.1.0/24 dev ptun0
+
+# Nothing can be sent yet without a peer: the packet is dropped and counted.
+tx_drops()
+{
+	echo $(($(ptun_in a show ptun0 drop-tx-error) + \
+		$(ptun_in a show ptun0 drop-no-session)))
+}
+before=$(tx_drops)
+in_ns a ping -c 3 -i 0.2 -W 1 10.9.1.1 >/dev/null 2>&1
+after=$(tx_drops)
+check "packets sent with no peer are counted as drops ($before -> $after)" \
+	test "$after" -ge $((before + 3))
+
+check "a second device in the same namespace" in_ns a ip link add ptun1 type ptun
+check "dump lists both devices" \
+	bash -c "[ \$(ip netns exec a $PTUN show all --json | jq length) -eq 2 ]"
+check "set a listen port before moving the device" \
+	ptun_in a set ptun1 listen-port 40001
+check "device moves to another namespace" in_ns a ip link set ptun1 netns b
+check_eq "moved device keeps its configuration" 40001 \
+	"$(ptun_in b show ptun1 listen-port)"
+check_fails "moved device is gone from its old namespace" ptun_in a show ptun1
+check_eq "dump in the first namespace shows only ptun0" ptun0 \
+	"$(ptun_in a show all --json | jq -r '.[].ifname' | tr '\n' ' ' | sed 's/ $//')"
+check "configuring the device in its new namespace works" \
+	ptun_in b set ptun1 listen-port 40002
+check_fails "namespace b cannot configure namespace a's device" \
+	ptun_in b set ptun0 listen-port 40003
+
+check "ip link del removes the device" in_ns a ip link del ptun0
+check_fails "deleted device is gone" in_ns a ip link show ptun0
+check_fails "netlink no longer finds it" ptun_in a show ptun0
+
+check "recreate a device in namespace a" in_ns a ip link add ptun2 type ptun
+keypair x
+keypair y
+check "give it keys and a peer" ptun_in a set ptun2 private-key "$TMP/x.key" \
+	peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8 endpoint 127.0.0.1:1234
+check "rmmod with devices in two namespaces" rmmod ptun
+check_fails "device in namespace a is gone" in_ns a ip link show ptun2
+check_fails "device in namespace b is gone" in_ns b ip link show ptun1
+check "module can be loaded again" modprobe ptun
+check "and a device created again" in_ns a ip link add ptun0 type ptun
+
+# Deleting a namespace takes its devices with it.
+check "device in a namespace that is then deleted" in_ns b ip link add ptun5 type ptun
+ip netns del b
+test_namespaces=(a)
+check "module unloads after its namespace went away" rmmod ptun
+modprobe ptun
+
+ktap_done

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptun: configures ptun tunnel devices through the ptun generic netlink
+ * family. Devices themselves are created with ip(8): "ip link add ptun0
+ * type ptun".
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "parse.h"
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "show", cmd_show, "Shows devices, or one field of one device" },
+	{ "set", cmd_set, "Changes the configuration of a device" },
+	{ "genkey", cmd_genkey, "Prints a new private key" },
+	{ "genpsk", cmd_genpsk, "Prints a new preshared key" },
+	{ "pubkey", cmd_pubkey, "Prints the public key of the private key on stdin" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s COMMAND [ARGUMENTS]\n\n", PROG_NAME);
+	fprintf(f, "Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-8s %s\n", "help", "Prints this text");
+	fprintf(f,
+		"\n"
+		"  %1$s show [IFACE|all] [--json]\n"
+		"  %1$s show IFACE FIELD\n"
+		"  %1$s set IFACE [private-key FILE] [listen-port PORT]\n"
+		"           [cipher aes-256-gcm|chacha20-poly1305] [remove-peer]\n"
+		"           [peer PUBLIC-KEY] [preshared-key FILE] [endpoint HOST:PORT]\n"
+		"           [allowed-ips CIDR[,CIDR]...] [persistent-keepalive SECONDS|off]\n"
+		"  %1$s genkey > PRIVATE-KEY-FILE\n"
+		"  %1$s genpsk > PRESHARED-KEY-FILE\n"
+		"  %1$s pubkey < PRIVATE-KEY-FILE > PUBLIC-KEY-FILE\n"
+		"\n"
+		"Key FILEs hold one base64 key; '-' is standard input, and\n"
+		"/dev/null removes the key. Without a command, %1$s runs 'show all'.\n"
+		"\n"
+		"FIELDs: ifname ifindex public-key listen-port cipher peer preshared-key\n"
+		"  endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes\n"
+		"  tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay\n"
+		"  drop-src-not-allowed drop-dst-not-allowed drop-no-session\n"
+		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n",
+		PROG_NAME);
+}
+
+int main(int argc, char **argv)
+{
+	static char show[] = "show", all[] = "all";
+	char *show_all[] = { show, all, NULL };
+	size_t i;
+
+	/* like wg(8): a bare "ptun" is the question "what is configured?" */
+	if (argc < 2)
+		return cmd_show(2, show_all);
+
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+
+	pr_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 1;
+}

@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptun show: reads devices with PTUN_CMD_GET_DEVICE into struct
+ * ptun_device and prints them for people, for jq (--json), or one field
+ * for shell scripts. Nothing here can print a private or preshared key:
+ * the kernel never sends them and the model has no way to carry them out.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <linux/genetlink.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "json.h"
+#include "key.h"
+#include "netlink.h"
+
+struct device_list {
+	struct ptun_device *devs;
+	size_t n;
+};
+
+/* ---- reply parsing ---- */
+
+static int parse_allowed_ip(const struct nlattr *nest, struct ptun_peer *peer)
+{
+	struct ptun_cidr cidr = { 0 };
+	const struct nlattr *attr;
+	const void *addr = NULL;
+	uint16_t addr_len = 0;
+	bool has_prefix = false;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case PTUN_A_ALLOWED_IP_FAMILY:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			cidr.family = mnl_attr_get_u16(attr);
+			break;
+		case PTUN_A_ALLOWED_IP_ADDR:
+			addr = mnl_attr_get_payload(attr);
+			addr_len = mnl_attr_get_payload_len(attr);
+			break;
+		case PTUN_A_ALLOWED_IP_PREFIX_LEN:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			cidr.prefix_len = mnl_attr_get_u8(attr);
+			has_prefix = true;
+			break;
+		}
+	}
+	if (!addr || !has_prefix)
+		return -EBADMSG;
+	if (cidr.family == AF_INET && addr_len == sizeof(cidr.addr.v4))
+		memcpy(&cidr.addr.v4, addr, addr_len);
+	else if (cidr.family == AF_INET6 && addr_len == sizeof(cidr.addr.v6))
+		memcpy(&cidr.addr.v6, addr, addr_len);
+	else
+		return -EBADMSG;
+	return config_add_allowed_ip(peer, &cidr);
+}
+
+static int parse_peer(const struct nlattr *nest, struct ptun_peer *peer)
+{
+	const struct nlattr *attr, *ip;
+	int ret;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case PTUN_A_PEER_PUBLIC_KEY:
+			if (mnl_attr_get_payload_len(attr) != PTUN_KEY_LEN)
+				return -EBADMSG;
+			memcpy(peer->public_key, mnl_attr_get_payload(attr),
+			       PTUN_KEY_LEN);
+			peer->has |= PEER_HAS_PUBLIC_KEY;
+			break;
+		case PTUN_A_PEER_FLAGS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			peer->flags = mnl_attr_get_u32(attr);
+			peer->has |= PEER_HAS_FLAGS;
+			break;
+		case PTUN_A_PEER_ENDPOINT_IPV4:
+			if (mnl_attr_get_payload_len(attr) != 4)
+				return -EBADMSG;
+			peer->endpoint.family = AF_INET;
+			memcpy(&peer->endpoint.addr.v4,
+			       mnl_attr_get_payload(attr), 4);
+			peer->has |= PEER_HAS_ENDPOINT;
+			break;
+		case PTUN_A_PEER_ENDPOINT_IPV6:
+			if (mnl_attr_get_payload_len(attr) != 16)
+				return -EBADMSG;
+			peer->endpoint.family = AF_INET6;
+			memcpy(&peer->endpoint.addr.v6,
+			       mnl_attr_get_payload(attr), 16);
+			peer->has |= PEER_HAS_ENDPOINT;
+			break;
+		case PTUN_A_PEER_ENDPOINT_PORT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			peer->endpoint.port = mnl_attr_get_u16(attr);
+			break;
+		case PTUN_A_PEER_PERSISTENT_KEEPALIVE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			peer->keepalive = mnl_attr_get_u16(attr);
+			peer->has |= PEER_HAS_KEEPALIVE;
+			break;
+		case PTUN_A_PEER_ALLOWED_IPS:
+			peer->has |= PEER_HAS_ALLOWED_IPS;
+			mnl_attr_for_each_nested(ip, attr) {
+				if (mnl_attr_get_type(ip) != PTUN_A_ALLOWED_IP)
+					continue;
+				ret = parse_allowed_ip(ip, peer);
+				if (ret)
+					return ret;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+static int parse_stats(const struct nlattr *nest, struct ptun_device *dev)
+{
+	const struct nlattr *attr;
+	uint16_t type;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		if (type == PTUN_A_STATS_PAD || type > PTUN_A_STATS_MAX)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		dev->stats[type] = mnl_attr_get_u64(attr);
+	}
+	dev->has |= DEV_HAS_STATS;
+	return 0;
+}
+
+static int parse_device(const struct nlmsghdr *nlh, struct ptun_device *dev)
+{
+	const struct nlattr *attr;
+	int ret;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case PTUN_A_DEVICE_IFINDEX:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			dev->ifindex = mnl_attr_get_u32(attr);
+			dev->has |= DEV_HAS_IFINDEX;
+			break;
+		case PTUN_A_DEVICE_IFNAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+			    strlen(mnl_attr_get_str(attr)) >= IFNAMSIZ)
+				return -EBADMSG;
+			strcpy(dev->ifname, mnl_attr_get_str(attr));
+			break;
+		case PTUN_A_DEVICE_PUBLIC_KEY:
+			if (mnl_attr_get_payload_len(attr) != PTUN_KEY_LEN)
+				return -EBADMSG;
+			memcpy(dev->public_key, mnl_attr_get_payload(attr),
+			       PTUN_KEY_LEN);
+			dev->has |= DEV_HAS_PUBLIC_KEY;
+			break;
+		case PTUN_A_DEVICE_LISTEN_PORT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			dev->listen_port = mnl_attr_get_u16(attr);
+			dev->has |= DEV_HAS_LISTEN_PORT;
+			break;
+		case PTUN_A_DEVICE_CIPHER:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			dev->cipher = mnl_attr_get_u16(attr);
+			dev->has |= DEV_HAS_CIPHER;
+			break;
+		case PTUN_A_DEVICE_STATS:
+			ret = parse_stats(attr, dev);
+			if (ret)
+				return ret;
+			break;
+		case PTUN_A_DEVICE_PEER:
+			dev->has |= DEV_HAS_PEER;
+			ret = parse_peer(attr, &dev->peer);
+			if (ret)
+				return ret;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int device_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct device_list *list = data;
+	struct ptun_device *devs;
+	int ret;
+
+	devs = realloc(list->devs, (list->n + 1) * sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	list->devs = devs;
+	memset(&devs[list->n], 0, sizeof(*devs));
+	ret = parse_device(nlh, &devs[list->n]);
+	list->n++;
+	return ret;
+}
+
+static void free_devices(struct device_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		config_free(&list->devs[i]);
+	free(list->devs);
+}
+
+/* ifname NULL: every ptun device of the namespace */
+static int fetch(const char *ifname, struct device_list *list)
+{
+	char buf[NL_SMALL_REQUEST];
+	struct nlmsghdr *nlh;
+	struct nl_ack ack;
+	struct nl nl;
+	int ret = 0;
+
+	if (nl_open(&nl))
+		return -1;
+	if (ifname) {
+		nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE,
+				       NLM_F_ACK);
+		mnl_attr_put_strz(nlh, PTUN_A_DEVICE_IFNAME, ifname);
+	} else {
+		nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE,
+				       NLM_F_DUMP);
+	}
+	if (nl_transact(&nl, nlh, device_cb, list, &ack)) {
+		if (ack.error == -EBADMSG && !ack.msg[0])
+			pr_err("show %s: malformed reply from the kernel",
+			       ifname ? ifname : "all");
+		else
+			pr_err("show %s: %s", ifname ? ifname : "all",
+			       ack.msg[0] ? ack.msg : strerror(-ack.error));
+		ret = -1;
+	} else if (ifname && list->n != 1) {
+		pr_err("show %s: expected one device in the reply, got %zu",
+		       ifname, list->n);
+		ret = -1;
+	}
+	nl_close(&nl);
+	return ret;
+}
+
+/* ---- value formatting shared by every output ---- */
+
+static const char *const drop_names[][2] = {
+	/* field suffix, JSON key; index - PTUN_A_STATS_DROP_AUTH */
+	{ "auth", "auth" },
+	{ "replay", "replay" },
+	{ "src-not-allowed", "src_not_allowed" },
+	{ "dst-not-allowed", "dst_not_allowed" },
+	{ "no-session", "no_session" },
+	{ "malformed", "malformed" },
+	{ "cipher-mismatch", "cipher_mismatch" },
+	{ "handshake", "handshake" },
+	{ "tx-error", "tx_error" },
+};
+
+#define N_DROPS (PTUN_A_STATS_DROP_TX_ERROR - PTUN_A_STATS_DROP_AUTH + 1)
+_Static_assert(ARRAY_SIZE(drop_names) == N_DROPS,
+	       "one name per drop reason");
+
+static uint64_t handshake_secs(const struct ptun_device *dev)
+{
+	return dev->stats[PTUN_A_STATS_LAST_HANDSHAKE] / 1000000000ULL;
+}
+
+static void format_cipher(char *buf, size_t size, const struct ptun_device *dev)
+{
+	const char *name = cipher_name(dev->cipher);
+
+	if (!(dev->has & DEV_HAS_CIPHER))
+		snprintf(buf, size, "(none)");
+	else if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "unknown (%u)", dev->cipher);
+}
+
+static void print_b64(const uint8_t key[PTUN_KEY_LEN])
+{
+	char b64[KEY_B64_LEN + 1];
+
+	key_to_base64(b64, key);
+	fputs(b64, stdout);
+}
+
+/* ---- human output ---- */
+
+static void print_bytes(uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	if (bytes < 1024) {
+		printf("%" PRIu64 " B", bytes);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		i++;
+	}
+	printf("%.2f %s", v, units[i]);
+}
+
+static void print_stats(const struct ptun_device *dev)
+{
+	const uint64_t *st = dev->stats;
+	bool any = false;
+	uint64_t now;
+	int i;
+
+	printf("  latest handshake: ");
+	if (!st[PTUN_A_STATS_LAST_HANDSHAKE]) {
+		printf("never\n");
+	} else {
+		now = (uint64_t)time(NULL);
+		printf("%" PRIu64 " seconds ago\n",
+		       now > handshake_secs(dev) ? now - handshake_secs(dev) : 0);
+	}
+	printf("  transfer: ");
+	print_bytes(st[PTUN_A_STATS_RX_BYTES]);
+	printf(" received, ");
+	print_bytes(st[PTUN_A_STATS_TX_BYTES]);
+	printf(" sent\n");
+
+	for (i = 0; i < N_DROPS; i++) {
+		uint64_t n = st[PTUN_A_STATS_DROP_AUTH + i];
+
+		if (!n)
+			continue;
+		printf("%s%s %" PRIu64, any ? ", " : "  drops: ",
+		       drop_names[i][0], n);
+		any = true;
+	}
+	if (any)
+		putchar('\n');
+}
+
+static void print_human(const struct ptun_device *dev)
+{
+	const struct ptun_peer *peer = &dev->peer;
+	char buf[PTUN_ADDR_STRLEN];
+	size_t i;
+
+	printf("interface: %s\n", dev->ifname);
+	printf("  public key: ");
+	if (dev->has & DEV_HAS_PUBLIC_KEY) {
+		print_b64(dev->public_key);
+		printf("\n  private key: (hidden)\n");
+	} else {
+		printf("(none)\n");
+	}
+	printf("  listening port: %u\n", dev->listen_port);
+	format_cipher(buf, sizeof(buf), dev);
+	printf("  cipher: %s\n", buf);
+
+	if (!(dev->has & DEV_HAS_PEER)) {
+		print_stats(dev);
+		return;
+	}
+
+	printf("\npeer: ");
+	if (peer->has & PEER_HAS_PUBLIC_KEY)
+		print_b64(peer->public_key);
+	else
+		printf("(none)");
+	putchar('\n');
+	if (peer->flags & PTUN_PEER_F_HAS_PRESHARED_KEY)
+		printf("  preshared key: (hidden)\n");
+	if ((peer->has & PEER_HAS_ENDPOINT) &&
+	    !format_endpoint(buf, sizeof(buf), &peer->endpoint))
+		printf("  endpoint: %s\n", buf);
+	printf("  allowed ips: ");
+	if (!peer->n_allowed_ips)
+		printf("(none)");
+	for (i = 0; i < peer->n_allowed_ips; i++) {
+		if (format_cidr(buf, sizeof(buf), &peer->allowed_ips[i]))
+			strcpy(buf, "?");
+		printf("%s%s", i ? ", " : "", buf);
+	}
+	putchar('\n');
+	if (peer->keepalive)
+		printf("  persistent keepalive: every %u seconds\n",
+		       peer->keepalive);
+	print_stats(dev);
+}
+
+/* ---- JSON output ---- */
+
+static void json_key_b64(struct json *j, const char *key,
+			 const uint8_t k[PTUN_KEY_LEN], bool present)
+{
+	char b64[KEY_B64_LEN + 1];
+
+	json_key(j, key);
+	if (!present) {
+		json_null(j);
+		return;
+	}
+	key_to_base64(b64, k);
+	json_string(j, b64);
+}
+
+static void json_u64_field(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_u64(j, v);
+}
+
+static void print_json_peer(struct json *j, const struct ptun_peer *peer)
+{
+	char buf[PTUN_ADDR_STRLEN];
+	size_t i;
+
+	json_object_begin(j);
+	json_key_b64(j, "public_key", peer->public_key,
+		     peer->has & PEER_HAS_PUBLIC_KEY);
+	json_key(j, "preshared_key");
+	json_bool(j, peer->flags & PTUN_PEER_F_HAS_PRESHARED_KEY);
+	json_key(j, "endpoint");
+	if ((peer->has & PEER_HAS_ENDPOINT) &&
+	    !format_endpoint(buf, sizeof(buf), &peer->endpoint))
+		json_string(j, buf);
+	else
+		json_null(j);
+	json_u64_field(j, "persistent_keepalive", peer->keepalive);
+	json_key(j, "allowed_ips");
+	json_array_begin(j);
+	for (i = 0; i < peer->n_allowed_ips; i++)
+		if (!format_cidr(buf, sizeof(buf), &peer->allowed_ips[i]))
+			json_string(j, buf);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void print_json(struct json *j, const struct ptun_device *dev)
+{
+	const uint64_t *st = dev->stats;
+	const char *cipher;
+	int i;
+
+	json_object_begin(j);
+	json_key(j, "ifname");
+	json_string(j, dev->ifname);
+	json_u64_field(j, "ifindex", dev->ifindex);
+	json_key_b64(j, "public_key", dev->public_key,
+		     dev->has & DEV_HAS_PUBLIC_KEY);
+	json_u64_field(j, "listen_port", dev->listen_port);
+	json_key(j, "cipher");
+	cipher = cipher_name(dev->cipher);
+	if (!(dev->has & DEV_HAS_CIPHER))
+		json_null(j);
+	else
+		json_string(j, cipher ? cipher : "unknown");
+	json_key(j, "peer");
+	if (dev->has & DEV_HAS_PEER)
+		print_json_peer(j, &dev->peer);
+	else
+		json_null(j);
+
+	json_key(j, "stats");
+	json_object_begin(j);
+	json_u64_field(j, "rx_packets", st[PTUN_A_STATS_RX_PACKETS]);
+	json_u64_field(j, "rx_bytes", st[PTUN_A_STATS_RX_BYTES]);
+	json_u64_field(j, "tx_packets", st[PTUN_A_STATS_TX_PACKETS]);
+	json_u64_field(j, "tx_bytes", st[PTUN_A_STATS_TX_BYTES]);
+	json_u64_field(j, "handshakes", st[PTUN_A_STATS_HANDSHAKES]);
+	json_u64_field(j, "latest_handshake", handshake_secs(dev));
+	json_key(j, "drops");
+	json_object_begin(j);
+	for (i = 0; i < N_DROPS; i++)
+		json_u64_field(j, drop_names[i][1],
+			       st[PTUN_A_STATS_DROP_AUTH + i]);
+	json_object_end(j);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+/* ---- one field ---- */
+
+enum field_kind {
+	F_IFNAME,
+	F_IFINDEX,
+	F_PUBLIC_KEY,
+	F_PRIVATE_KEY,
+	F_LISTEN_PORT,
+	F_CIPHER,
+	F_PEER,
+	F_PRESHARED_KEY,
+	F_ENDPOINT,
+	F_ALLOWED_IPS,
+	F_KEEPALIVE,
+	F_STAT,
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	uint16_t stat;			/* F_STAT: PTUN_A_STATS_* */
+};
+
+static const struct field fields[] = {
+	{ "ifname", F_IFNAME, 0 },
+	{ "ifindex", F_IFINDEX, 0 },
+	{ "public-key", F_PUBLIC_KEY, 0 },
+	{ "private-key", F_PRIVATE_KEY, 0 },
+	{ "listen-port", F_LISTEN_PORT, 0 },
+	{ "cipher", F_CIPHER, 0 },
+	{ "peer", F_PEER, 0 },
+	{ "preshared-key", F_PRESHARED_KEY, 0 },
+	{ "endpoint", F_ENDPOINT, 0 },
+	{ "allowed-ips", F_ALLOWED_IPS, 0 },
+	{ "persistent-keepalive", F_KEEPALIVE, 0 },
+	{ "latest-handshake", F_STAT, PTUN_A_STATS_LAST_HANDSHAKE },
+	{ "rx-bytes", F_STAT, PTUN_A_STATS_RX_BYTES },
+	{ "tx-bytes", F_STAT, PTUN_A_STATS_TX_BYTES },
+	{ "rx-packets", F_STAT, PTUN_A_STATS_RX_PACKETS },
+	{ "tx-packets", F_STAT, PTUN_A_STATS_TX_PACKETS },
+	{ "handshakes", F_STAT, PTUN_A_STATS_HANDSHAKES },
+	{ "drop-auth", F_STAT, PTUN_A_STATS_DROP_AUTH },
+	{ "drop-replay", F_STAT, PTUN_A_STATS_DROP_REPLAY },
+	{ "drop-src-not-allowed", F_STAT, PTUN_A_STATS_DROP_SRC_NOT_ALLOWED },
+	{ "drop-dst-not-allowed", F_STAT, PTUN_A_STATS_DROP_DST_NOT_ALLOWED },
+	{ "drop-no-session", F_STAT, PTUN_A_STATS_DROP_NO_SESSION },
+	{ "drop-malformed", F_STAT, PTUN_A_STATS_DROP_MALFORMED },
+	{ "drop-cipher-mismatch", F_STAT, PTUN_A_STATS_DROP_CIPHER_MISMATCH },
+	{ "drop-handshake", F_STAT, PTUN_A_STATS_DROP_HANDSHAKE },
+	{ "drop-tx-error", F_STAT, PTUN_A_STATS_DROP_TX_ERROR },
+};
+
+static const struct field *find_field(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!strcmp(name, fields[i].name))
+			return &fields[i];
+	return NULL;
+}
+
+/* Absent values print as "(none)", the way the human output says it. */
+static void print_field(const struct ptun_device *dev, const struct field *f)
+{
+	const struct ptun_peer *peer = &dev->peer;
+	bool has_peer = dev->has & DEV_HAS_PEER;
+	char buf[PTUN_ADDR_STRLEN];
+	size_t i;
+
+	switch (f->kind) {
+	case F_IFNAME:
+		printf("%s\n", dev->ifname);
+		break;
+	case F_IFINDEX:
+		printf("%u\n", dev->ifindex);
+		break;
+	case F_PUBLIC_KEY:
+		if (dev->has & DEV_HAS_PUBLIC_KEY)
+			print_b64(dev->public_key);
+		else
+			printf("(none)");
+		putchar('\n');
+		break;
+	case F_PRIVATE_KEY:
+		/* refused before the kernel was asked */
+		break;
+	case F_LISTEN_PORT:
+		printf("%u\n", dev->listen_port);
+		break;
+	case F_CIPHER:
+		format_cipher(buf, sizeof(buf), dev);
+		printf("%s\n", buf);
+		break;
+	case F_PEER:
+		if (has_peer && (peer->has & PEER_HAS_PUBLIC_KEY))
+			print_b64(peer->public_key);
+		else
+			printf("(none)");
+		putchar('\n');
+		break;
+	case F_PRESHARED_KEY:
+		printf("%s\n", has_peer &&
+		       (peer->flags & PTUN_PEER_F_HAS_PRESHARED_KEY) ?
+		       "(hidden)" : "(none)");
+		break;
+	case F_ENDPOINT:
+		if (!has_peer || !(peer->has & PEER_HAS_ENDPOINT) ||
+		    format_endpoint(buf, sizeof(buf), &peer->endpoint))
+			strcpy(buf, "(none)");
+		printf("%s\n", buf);
+		break;
+	case F_ALLOWED_IPS:
+		if (!has_peer || !peer->n_allowed_ips)
+			printf("(none)");
+		for (i = 0; has_peer && i < peer->n_allowed_ips; i++) {
+			if (format_cidr(buf, sizeof(buf),
+					&peer->allowed_ips[i]))
+				strcpy(buf, "?");
+			printf("%s%s", i ? " " : "", buf);
+		}
+		putchar('\n');
+		break;
+	case F_KEEPALIVE:
+		printf("%u\n", has_peer ? peer->keepalive : 0);
+		break;
+	case F_STAT:
+		if (f->stat == PTUN_A_STATS_LAST_HANDSHAKE)
+			printf("%" PRIu64 "\n", handshake_secs(dev));
+		else
+			printf("%" PRIu64 "\n", dev->stats[f->stat]);
+		break;
+	}
+}
+
+/* ---- command ---- */
+
+static int flush_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("show: cannot write output: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct device_list list = { 0 };
+	const struct field *field = NULL;
+	const char *ifname = NULL;
+	const char *pos[2];
+	bool json = false;
+	struct json j;
+	int npos = 0;
+	int i, ret;
+	size_t d;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+			continue;
+		}
+		if (npos == 2) {
+			pr_err("show: unexpected argument '%s' (usage: %s show [IFACE|all] [--json] | %s show IFACE FIELD)",
+			       argv[i], PROG_NAME, PROG_NAME);
+			return 1;
+		}
+		pos[npos++] = argv[i];
+	}
+	if (npos >= 1 && strcmp(pos[0], "all")) {
+		ifname = pos[0];
+		if (!*ifname || strlen(ifname) >= IFNAMSIZ) {
+			pr_err("invalid interface name '%s': must be 1 to %d characters",
+			       ifname, IFNAMSIZ - 1);
+			return 1;
+		}
+	}
+	if (npos == 2) {
+		if (!ifname) {
+			pr_err("show all: a field needs one interface, as in '%s show IFACE %s'",
+			       PROG_NAME, pos[1]);
+			return 1;
+		}
+		if (json) {
+			pr_err("show %s %s: --json prints whole devices, not one field",
+			       ifname, pos[1]);
+			return 1;
+		}
+		field = find_field(pos[1]);
+		if (!field) {
+			pr_err("show %s: unknown field '%s'", ifname, pos[1]);
+			return 1;
+		}
+		if (field->kind == F_PRIVATE_KEY) {
+			pr_err("show %s: private-key is write-only", ifname);
+			return 1;
+		}
+	}
+
+	if (fetch(ifname, &list)) {
+		free_devices(&list);
+		return 1;
+	}
+
+	if (field) {
+		print_field(&list.devs[0], field);
+	} else if (json) {
+		json_init(&j, stdout);
+		if (!ifname)
+			json_array_begin(&j);
+		for (d = 0; d < list.n; d++)
+			print_json(&j, &list.devs[d]);
+		if (!ifname)
+			json_array_end(&j);
+		json_finish(&j);
+	} else {
+		for (d = 0; d < list.n; d++) {
+			if (d)
+				putchar('\n');
+			print_human(&list.devs[d]);
+		}
+	}
+	free_devices(&list);
+	ret = flush_stdout();
+	return ret;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * ptun: encrypted point-to-point tunnel device, generic netlink API.
+ *
+ * A ptun device is created and destroyed through rtnetlink like any other
+ * link ("ip link add ptun0 type ptun"). Everything specific to ptun is read
+ * and written through the generic netlink family PTUN_GENL_NAME. The family
+ * is per network namespace and both commands need CAP_NET_ADMIN in the user
+ * namespace that owns the device's namespace.
+ *
+ * A device has at most one peer: ptun is point to point.
+ *
+ * PTUN_CMD_GET_DEVICE
+ * -------------------
+ * As a "do" request it must carry exactly one of PTUN_A_DEVICE_IFINDEX or
+ * PTUN_A_DEVICE_IFNAME and answers with one message describing that device.
+ * As a dump request (NLM_F_DUMP) it may carry neither, and then describes
+ * every ptun device of the namespace, one message each; with a selector it
+ * describes that device only. A reply looks like:
+ *
+ *    PTUN_A_DEVICE_IFINDEX: NLA_U32
+ *    PTUN_A_DEVICE_IFNAME: NLA_NUL_STRING, at most IFNAMSIZ - 1 characters
+ *    PTUN_A_DEVICE_PUBLIC_KEY: NLA_EXACT_LEN, PTUN_KEY_LEN bytes; present
+ *                              only once a private key was set
+ *    PTUN_A_DEVICE_LISTEN_PORT: NLA_U16, host byte order; 0 means "not
+ *                               chosen yet" (see SET)
+ *    PTUN_A_DEVICE_CIPHER: NLA_U16, an enum ptun_cipher
+ *    PTUN_A_DEVICE_STATS: NLA_NESTED, see enum ptun_stats_attr
+ *    PTUN_A_DEVICE_PEER: NLA_NESTED, present only if a peer is configured
+ *        PTUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, PTUN_KEY_LEN bytes
+ *        PTUN_A_PEER_FLAGS: NLA_U32, PTUN_PEER_F_HAS_PRESHARED_KEY if a
+ *                           preshared key is set
+ *        PTUN_A_PEER_ENDPOINT_IPV4 or PTUN_A_PEER_ENDPOINT_IPV6: the peer's
+ *            outer address, 4 or 16 bytes, network byte order; absent if
+ *            no endpoint is known
+ *        PTUN_A_PEER_ENDPOINT_PORT: NLA_U16, host byte order, with either
+ *        PTUN_A_PEER_PERSISTENT_KEEPALIVE: NLA_U16, seconds, 0 means off
+ *        PTUN_A_PEER_ALLOWED_IPS: NLA_NESTED, a list of
+ *            PTUN_A_ALLOWED_IP: NLA_NESTED
+ *                PTUN_A_ALLOWED_IP_FAMILY: NLA_U16, AF_INET or AF_INET6
+ *                PTUN_A_ALLOWED_IP_ADDR: 4 or 16 bytes, network byte order
+ *                PTUN_A_ALLOWED_IP_PREFIX_LEN: NLA_U8
+ *
+ * The private key and the preshared key are write-only: no reply ever
+ * carries them.
+ *
+ * PTUN_CMD_SET_DEVICE
+ * -------------------
+ * Carries exactly one of PTUN_A_DEVICE_IFINDEX or PTUN_A_DEVICE_IFNAME and
+ * any of the attributes below. An attribute that is absent leaves its value
+ * as it is. The request is validated whole before anything is applied: if
+ * it is rejected (with an extended ack message saying why), the device is
+ * left exactly as it was.
+ *
+ *    PTUN_A_DEVICE_PRIVATE_KEY: PTUN_KEY_LEN bytes, an X25519 private key;
+ *                               all zeros removes the key
+ *    PTUN_A_DEVICE_LISTEN_PORT: NLA_U16, host byte order; 0 lets the kernel
+ *                               choose a free port
+ *    PTUN_A_DEVICE_CIPHER: NLA_U16, an enum ptun_cipher the running kernel's
+ *                          crypto API can provide; both ends must agree
+ *    PTUN_A_DEVICE_FLAGS: NLA_U32, PTUN_DEVICE_F_REMOVE_PEER removes the
+ *                         peer (and its keys) before the rest is applied
+ *    PTUN_A_DEVICE_PEER: NLA_NESTED
+ *        PTUN_A_PEER_PUBLIC_KEY: the peer's X25519 public key. Setting a
+ *            key different from the current peer's replaces the peer: its
+ *            preshared key, endpoint, keepalive and allowed IPs start from
+ *            empty. Needed when no peer exists yet.
+ *        PTUN_A_PEER_PRESHARED_KEY: PTUN_KEY_LEN bytes; all zeros removes it
+ *        PTUN_A_PEER_ENDPOINT_IPV4 or PTUN_A_PEER_ENDPOINT_IPV6, with
+ *        PTUN_A_PEER_ENDPOINT_PORT (1-65535): the peer's outer address
+ *        PTUN_A_PEER_PERSISTENT_KEEPALIVE: NLA_U16 seconds, 0 turns it off
+ *        PTUN_A_PEER_ALLOWED_IPS: the complete new list of inner subnets
+ *            (replace semantics; an empty nest clears the list). Host bits
+ *            below the prefix length must be zero.
+ *
+ * Counters
+ * --------
+ * PTUN_A_DEVICE_STATS holds unsigned 64-bit counters (NLA_U64) since the
+ * device was created. PTUN_A_STATS_LAST_HANDSHAKE is the wall-clock time of
+ * the last completed handshake in nanoseconds since the epoch, 0 if none.
+ * PTUN_A_STATS_DROP_* count packets dropped, by reason.
+ */
+
+#ifndef _UAPI_LINUX_PTUN_H
+#define _UAPI_LINUX_PTUN_H
+
+#define PTUN_GENL_NAME		"ptun"
+#define PTUN_GENL_VERSION	1
+
+#define PTUN_KEY_LEN		32
+
+enum ptun_cmd {
+	PTUN_CMD_UNSPEC,
+	PTUN_CMD_GET_DEVICE,
+	PTUN_CMD_SET_DEVICE,
+	__PTUN_CMD_MAX
+};
+
+#define PTUN_CMD_MAX (__PTUN_CMD_MAX - 1)
+
+enum ptun_cipher {
+	PTUN_CIPHER_UNSPEC,
+	PTUN_CIPHER_AES_256_GCM,	/* default */
+	PTUN_CIPHER_CHACHA20_POLY1305,
+	__PTUN_CIPHER_MAX
+};
+
+#define PTUN_CIPHER_MAX (__PTUN_CIPHER_MAX - 1)
+
+enum ptun_device_flag {
+	PTUN_DEVICE_F_REMOVE_PEER = 1U << 0,
+	__PTUN_DEVICE_F_ALL = PTUN_DEVICE_F_REMOVE_PEER
+};
+
+enum ptun_device_attr {
+	PTUN_A_DEVICE_UNSPEC,
+	PTUN_A_DEVICE_IFINDEX,
+	PTUN_A_DEVICE_IFNAME,
+	PTUN_A_DEVICE_PRIVATE_KEY,
+	PTUN_A_DEVICE_PUBLIC_KEY,
+	PTUN_A_DEVICE_LISTEN_PORT,
+	PTUN_A_DEVICE_CIPHER,
+	PTUN_A_DEVICE_FLAGS,
+	PTUN_A_DEVICE_PEER,
+	PTUN_A_DEVICE_STATS,
+	__PTUN_A_DEVICE_MAX
+};
+
+#define PTUN_A_DEVICE_MAX (__PTUN_A_DEVICE_MAX - 1)
+
+enum ptun_peer_flag {
+	PTUN_PEER_F_HAS_PRESHARED_KEY = 1U << 0,
+};
+
+enum ptun_peer_attr {
+	PTUN_A_PEER_UNSPEC,
+	PTUN_A_PEER_PUBLIC_KEY,
+	PTUN_A_PEER_PRESHARED_KEY,
+	PTUN_A_PEER_FLAGS,
+	PTUN_A_PEER_ENDPOINT_IPV4,
+	PTUN_A_PEER_ENDPOINT_IPV6,
+	PTUN_A_PEER_ENDPOINT_PORT,
+	PTUN_A_PEER_PERSISTENT_KEEPALIVE,
+	PTUN_A_PEER_ALLOWED_IPS,
+	__PTUN_A_PEER_MAX
+};
+
+#define PTUN_A_PEER_MAX (__PTUN_A_PEER_MAX - 1)
+
+/* The only attribute type inside PTUN_A_PEER_ALLOWED_IPS. */
+#define PTUN_A_ALLOWED_IP 1
+
+enum ptun_allowed_ip_attr {
+	PTUN_A_ALLOWED_IP_UNSPEC,
+	PTUN_A_ALLOWED_IP_FAMILY,
+	PTUN_A_ALLOWED_IP_ADDR,
+	PTUN_A_ALLOWED_IP_PREFIX_LEN,
+	__PTUN_A_ALLOWED_IP_MAX
+};
+
+#define PTUN_A_ALLOWED_IP_MAX (__PTUN_A_ALLOWED_IP_MAX - 1)
+
+enum ptun_stats_attr {
+	PTUN_A_STATS_UNSPEC,
+	PTUN_A_STATS_PAD,
+	PTUN_A_STATS_RX_PACKETS,
+	PTUN_A_STATS_RX_BYTES,
+	PTUN_A_STATS_TX_PACKETS,
+	PTUN_A_STATS_TX_BYTES,
+	PTUN_A_STATS_HANDSHAKES,
+	PTUN_A_STATS_LAST_HANDSHAKE,
+	/* data message failed authentication (bad tag, wrong key) */
+	PTUN_A_STATS_DROP_AUTH,
+	/* counter already seen or left behind the replay window */
+	PTUN_A_STATS_DROP_REPLAY,
+	/* decrypted inner source address outside the allowed IPs */
+	PTUN_A_STATS_DROP_SRC_NOT_ALLOWED,
+	/* transmitted inner destination outside the allowed IPs */
+	PTUN_A_STATS_DROP_DST_NOT_ALLOWED,
+	/* no usable session for the packet (not established, expired) */
+	PTUN_A_STATS_DROP_NO_SESSION,
+	/* truncated, unknown type, bad lengths, not IP inside */
+	PTUN_A_STATS_DROP_MALFORMED,
+	/* handshake from a peer configured with another cipher */
+	PTUN_A_STATS_DROP_CIPHER_MISMATCH,
+	/* handshake message that failed authentication or was replayed */
+	PTUN_A_STATS_DROP_HANDSHAKE,
+	/* transmit with no peer or no endpoint, or the underlay refused it */
+	PTUN_A_STATS_DROP_TX_ERROR,
+	__PTUN_A_STATS_MAX
+};
+
+#define PTUN_A_STATS_MAX (__PTUN_A_STATS_MAX - 1)
+
+#endif /* _UAPI_LINUX_PTUN_H */
