@@ -18,23 +18,10 @@
 #include "key.h"
 #include "parse.h"
 
-static int test_n;
-static int test_failed;
+#include "tap.h"
 
-static void check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int cond, const char *fmt, ...)
+static void tap_on_failure(void)
 {
-	va_list ap;
-
-	printf("%s %d ", cond ? "ok" : "not ok", ++test_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		test_failed++;
 }
 
 static void hex_to_key(uint8_t key[PTUN_KEY_LEN], const char *hex)
