@@ -11,9 +11,22 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include "compat.h"
 #include "device.h"
+#include "handshake.h"
 #include "peer.h"
+#include "send.h"
+#include "socket.h"
 #include "stats.h"
+#include "timers.h"
+
+/*
+ * Scatter-gather, checksum offload and software GSO: the stack hands over
+ * whole TCP super-packets and leaves checksums to us; send.c segments and
+ * checksums them just before encrypting.
+ */
+#define PTUN_FEATURES	(NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_SG | \
+			 NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA)
 
 /* Every ptun device of every namespace, under RTNL. */
 static LIST_HEAD(ptun_device_list);
@@ -23,17 +36,32 @@ static struct rtnl_link_ops ptun_link_ops;
 static int ptun_dev_init(struct net_device *dev)
 {
 	struct ptun_device *ptun = netdev_priv(dev);
+	int ret;
 
 	ptun->stats = ptun_stats_alloc();
 	if (!ptun->stats)
 		return -ENOMEM;
+	ret = -ENOMEM;
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats) {
-		ptun_stats_free(ptun->stats);
-		ptun->stats = NULL;
-		return -ENOMEM;
-	}
+	if (!dev->tstats)
+		goto err_free_stats;
+	ret = gro_cells_init(&ptun->gro_cells, dev);
+	if (ret)
+		goto err_free_tstats;
+	ret = ptun_handshake_device_init(ptun);
+	if (ret)
+		goto err_destroy_gro_cells;
 	return 0;
+
+err_destroy_gro_cells:
+	gro_cells_destroy(&ptun->gro_cells);
+err_free_tstats:
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+err_free_stats:
+	ptun_stats_free(ptun->stats);
+	ptun->stats = NULL;
+	return ret;
 }
 
 static void ptun_dev_uninit(struct net_device *dev)
@@ -42,35 +70,62 @@ static void ptun_dev_uninit(struct net_device *dev)
 
 	ASSERT_RTNL();
 	list_del_init(&ptun->list);
+	/* ndo_stop closed them if the device was ever up: be sure */
+	mutex_lock(&ptun->lock);
+	ptun_socket_close(ptun);
+	mutex_unlock(&ptun->lock);
+	ptun_handshake_device_uninit(ptun);
+	gro_cells_destroy(&ptun->gro_cells);
 }
 
-/*
- * There is no session to encrypt with until the handshake exists, so every
- * packet is dropped; the reason tells "nothing configured" from "not
- * connected yet".
- */
-static netdev_tx_t ptun_xmit(struct sk_buff *skb, struct net_device *dev)
+static int ptun_open(struct net_device *dev)
 {
 	struct ptun_device *ptun = netdev_priv(dev);
-	enum ptun_stats_attr reason;
+	struct ptun_peer *peer;
+	int ret;
 
-	rcu_read_lock_bh();
-	if (rcu_dereference_bh(ptun->peer))
-		reason = PTUN_A_STATS_DROP_NO_SESSION;
-	else
-		reason = PTUN_A_STATS_DROP_TX_ERROR;
-	rcu_read_unlock_bh();
+	mutex_lock(&ptun->lock);
+	ret = ptun_socket_open(ptun, ptun->listen_port);
+	if (ret) {
+		netdev_err(dev, "cannot open UDP port %u: %d\n",
+			   ptun->listen_port, ret);
+		goto out_unlock;
+	}
+	ptun->up = true;
+	peer = rcu_dereference_protected(ptun->peer,
+					 lockdep_is_held(&ptun->lock));
+	if (peer)
+		ptun_timers_persistent_keepalive(peer);
+out_unlock:
+	mutex_unlock(&ptun->lock);
+	return ret;
+}
 
-	ptun_stats_drop(ptun, reason);
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
+static int ptun_stop(struct net_device *dev)
+{
+	struct ptun_device *ptun = netdev_priv(dev);
+	struct ptun_peer *peer;
+
+	mutex_lock(&ptun->lock);
+	ptun->up = false;
+	ptun_socket_close(ptun);
+	peer = rcu_dereference_protected(ptun->peer,
+					 lockdep_is_held(&ptun->lock));
+	if (peer) {
+		/* A device that comes back up starts with a new handshake. */
+		ptun_handshake_reset(peer);
+		ptun_send_purge_staged(peer);
+	}
+	mutex_unlock(&ptun->lock);
+	return 0;
 }
 
 static const struct net_device_ops ptun_netdev_ops = {
 	.ndo_init		= ptun_dev_init,
 	.ndo_uninit		= ptun_dev_uninit,
-	.ndo_start_xmit		= ptun_xmit,
+	.ndo_open		= ptun_open,
+	.ndo_stop		= ptun_stop,
+	.ndo_start_xmit		= ptun_send_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
@@ -83,7 +138,7 @@ static void ptun_destruct(struct net_device *dev)
 {
 	struct ptun_device *ptun = netdev_priv(dev);
 
-	ptun_peer_destroy(rcu_dereference_protected(ptun->peer, 1));
+	ptun_peer_retire(rcu_dereference_protected(ptun->peer, 1));
 	RCU_INIT_POINTER(ptun->peer, NULL);
 	memzero_explicit(ptun->private_key, sizeof(ptun->private_key));
 	free_percpu(dev->tstats);
@@ -107,6 +162,14 @@ static void ptun_setup(struct net_device *dev)
 	dev->min_mtu = PTUN_MIN_MTU;
 	dev->max_mtu = PTUN_MAX_MTU;
 	dev->needs_free_netdev = true;
+	dev->features |= PTUN_FEATURES;
+	dev->hw_features |= PTUN_FEATURES;
+	dev->hw_enc_features |= PTUN_FEATURES;
+	ptun_netdev_set_lltx(dev);
+	/* icmp_ndo_send() answers from the packet's route: keep it */
+	netif_keep_dst(dev);
+	dev->needed_headroom = PTUN_TX_HEADROOM;
+	dev->needed_tailroom = PTUN_TX_TAILROOM;
 	dev->priv_destructor = ptun_destruct;
 
 	ptun->dev = dev;
@@ -160,7 +223,8 @@ struct ptun_device *ptun_device_from_netdev(struct net_device *dev)
 
 /*
  * A device may outlive the namespace it was created in (after moving to
- * another one); forget that namespace before it is freed.
+ * another one); forget that namespace, and close the sockets in it,
+ * before it is freed.
  */
 static void __net_exit ptun_net_pre_exit(struct net *net)
 {
@@ -171,7 +235,9 @@ static void __net_exit ptun_net_pre_exit(struct net *net)
 		if (ptun->creating_net != net)
 			continue;
 		mutex_lock(&ptun->lock);
-		ptun->creating_net = NULL;
+		/* the sockets live in @net: they cannot outlast it */
+		ptun_socket_close(ptun);
+		WRITE_ONCE(ptun->creating_net, NULL);
 		mutex_unlock(&ptun->lock);
 	}
 	rtnl_unlock();

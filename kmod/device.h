@@ -12,8 +12,11 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <net/gro_cells.h>
 #include <linux/ptun.h>
 
+#include "cookie.h"
+#include "ratelimiter.h"
 #include "stats.h"
 
 struct ptun_peer;
@@ -31,6 +34,16 @@ struct ptun_peer;
 				 PTUN_DATA_HEADER_LEN + PTUN_AEAD_TAG_LEN)
 #define PTUN_UNDERLAY_MTU	1500
 #define PTUN_DEFAULT_MTU	(PTUN_UNDERLAY_MTU - PTUN_OVERHEAD)
+/*
+ * Room the transmit path wants in front of an inner packet (the outer
+ * headers, plus an Ethernet header with a VLAN tag rounded up, so that the
+ * underlay does not reallocate either) and behind it (padding to 16 bytes
+ * and the tag).
+ */
+#define PTUN_TX_LL_ROOM		32
+#define PTUN_TX_HEADROOM	(PTUN_TX_LL_ROOM + PTUN_OUTER_IPV6_LEN + \
+				 PTUN_OUTER_UDP_LEN + PTUN_DATA_HEADER_LEN)
+#define PTUN_TX_TAILROOM	(15 + PTUN_AEAD_TAG_LEN)
 /*
  * IPv4's minimum. IPv6 needs 1280: below that the kernel takes IPv6 off
  * the device, which is how every other device behaves too.
@@ -71,7 +84,30 @@ struct ptun_device {
 	struct ptun_pcpu_stats __percpu *stats;
 	/* wall clock, ns since the epoch, of the last handshake; 0 if none */
 	atomic64_t last_handshake_ns;
+
+	/* handshake messages waiting for hs_work, at most PTUN_HS_QUEUE_MAX */
+	struct sk_buff_head hs_queue;
+	struct work_struct hs_work;
+	/* used by hs_work only */
+	struct ptun_ratelimiter ratelimiter;
+	struct ptun_cookie cookie;
+
+	/*
+	 * The UDP sockets (socket.c), written under @lock; sock6 is NULL
+	 * where the namespace has no IPv6. Both are NULL while the device
+	 * is down.
+	 */
+	struct socket __rcu *sock4;
+	struct socket __rcu *sock6;
+	/* between ndo_open and ndo_stop, under @lock: sockets are wanted */
+	bool up;
+	struct gro_cells gro_cells;
 };
+
+#define PTUN_HS_QUEUE_MAX	4096
+
+/* Handshakes and the release of sessions run here. */
+extern struct workqueue_struct *ptun_wq;
 
 int ptun_device_init(void);
 void ptun_device_uninit(void);

@@ -7,26 +7,34 @@
 
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 #include <linux/ptun.h>
 
 #include "device.h"
 #include "netlink.h"
+#include "noise.h"
 #include "selftest.h"
 
-#define PTUN_VERSION "0.1.0"
+#define PTUN_VERSION "0.2.0"
+
+struct workqueue_struct *ptun_wq;
 
 static int __init ptun_init(void)
 {
 	int ret;
 
-	if (!ptun_selftest_allowedips())
+	ptun_noise_init();
+	if (!ptun_selftest_run())
 		return -ENOTRECOVERABLE;
 
+	ptun_wq = alloc_workqueue("ptun", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!ptun_wq)
+		return -ENOMEM;
 	ret = ptun_device_init();
 	if (ret)
-		return ret;
+		goto err_destroy_wq;
 	ret = ptun_genl_init();
 	if (ret)
 		goto err_device_uninit;
@@ -36,6 +44,8 @@ static int __init ptun_init(void)
 
 err_device_uninit:
 	ptun_device_uninit();
+err_destroy_wq:
+	destroy_workqueue(ptun_wq);
 	return ret;
 }
 
@@ -43,7 +53,13 @@ static void __exit ptun_exit(void)
 {
 	ptun_genl_uninit();
 	ptun_device_uninit();
-	/* peers retired with call_rcu() run code of this module */
+	/*
+	 * Sessions are released from RCU work on ptun_wq, and release their
+	 * peer with call_rcu(): wait for the callbacks that queue work, the
+	 * work, then the callbacks it queued.
+	 */
+	rcu_barrier();
+	destroy_workqueue(ptun_wq);
 	rcu_barrier();
 }
 

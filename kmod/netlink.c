@@ -29,7 +29,9 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "socket.h"
 #include "stats.h"
+#include "timers.h"
 
 static const struct nla_policy
 ptun_allowed_ip_policy[PTUN_A_ALLOWED_IP_MAX + 1] = {
@@ -394,6 +396,10 @@ struct set_request {
 	/* the new allowed IPs (NULL: empty) when set_allowed_ips */
 	bool set_allowed_ips;
 	struct ptun_allowedips *allowed_ips;
+	/* the handshake keys the target peer will have (NULL: none) */
+	struct ptun_peer_keys *keys;
+	/* the sockets were moved to the new listen port already */
+	bool port_bound;
 };
 
 static int prepare_private_key(struct set_request *req,
@@ -604,6 +610,41 @@ static int prepare_peer(struct set_request *req,
 }
 
 /*
+ * The handshake keys the peer will have once the request is applied: a
+ * Diffie-Hellman computation, done here so that a peer key no handshake
+ * can use (a low-order point) is refused before anything changes.
+ */
+static int prepare_keys(struct ptun_device *ptun, struct set_request *req,
+			struct ptun_peer *peer, const u8 *own_key,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *psk = req->peer[PTUN_A_PEER_PRESHARED_KEY];
+	struct nlattr *cipher = req->attrs[PTUN_A_DEVICE_CIPHER];
+	static const u8 none[PTUN_KEY_LEN];
+	const u8 *priv;
+
+	lockdep_assert_held(&ptun->lock);
+	if (!peer || !own_key)
+		return 0;
+	priv = req->set_private_key ? req->private_key : ptun->private_key;
+	req->keys = ptun_peer_keys_new(priv, peer->public_key,
+				       psk ? nla_data(psk) :
+				       peer->has_preshared_key ?
+				       peer->preshared_key : none,
+				       cipher ? nla_get_u16(cipher) :
+				       ptun->cipher);
+	if (IS_ERR(req->keys)) {
+		int ret = PTR_ERR(req->keys);
+
+		req->keys = NULL;
+		NL_SET_ERR_MSG_ATTR(extack, req->peer[PTUN_A_PEER_PUBLIC_KEY],
+				    "no shared secret with this peer public key (low-order point)");
+		return ret;
+	}
+	return 0;
+}
+
+/*
  * The checks that depend on the device's current state. Returns the peer
  * the request's peer attributes apply to (NULL if it has none) through
  * @target.
@@ -648,7 +689,7 @@ static int check_against_device(struct ptun_device *ptun,
 				    "peer public key equals the device's own public key");
 		return -EINVAL;
 	}
-	return 0;
+	return prepare_keys(ptun, req, peer, own_key, extack);
 }
 
 /* Cannot fail: everything was checked and allocated beforehand. */
@@ -675,6 +716,38 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 	}
 }
 
+/*
+ * A running device moves to a new listen port by opening the new sockets
+ * before closing the old ones: the last step of a SET that can fail, so
+ * that a port in use leaves the device as it was.
+ */
+static int rebind(struct ptun_device *ptun, struct set_request *req,
+		  struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_LISTEN_PORT];
+	u16 port;
+	int ret;
+
+	lockdep_assert_held(&ptun->lock);
+	if (!attr || !ptun->up || !ptun->creating_net)
+		return 0;
+	port = nla_get_u16(attr);
+	if (port && port == ptun->listen_port)
+		return 0;
+	ret = ptun_socket_open(ptun, port);
+	if (ret == -EADDRINUSE) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "listen port in use");
+		return ret;
+	}
+	if (ret) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "cannot open the UDP sockets on this port");
+		return ret;
+	}
+	req->port_bound = true;
+	return 0;
+}
+
 static void apply_device(struct ptun_device *ptun, struct set_request *req)
 {
 	struct nlattr **attrs = req->attrs;
@@ -689,7 +762,7 @@ static void apply_device(struct ptun_device *ptun, struct set_request *req)
 		else
 			memset(ptun->public_key, 0, PTUN_KEY_LEN);
 	}
-	if (attrs[PTUN_A_DEVICE_LISTEN_PORT])
+	if (attrs[PTUN_A_DEVICE_LISTEN_PORT] && !req->port_bound)
 		ptun->listen_port = nla_get_u16(attrs[PTUN_A_DEVICE_LISTEN_PORT]);
 	if (attrs[PTUN_A_DEVICE_CIPHER])
 		ptun->cipher = nla_get_u16(attrs[PTUN_A_DEVICE_CIPHER]);
@@ -725,16 +798,25 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = check_against_device(ptun, &req, &target, extack);
 	if (ret)
 		goto out_unlock;
+	ret = rebind(ptun, &req, extack);
+	if (ret)
+		goto out_unlock;
 	if (req.flags & PTUN_DEVICE_F_REMOVE_PEER)
 		ptun_peer_detach(ptun);
 	apply_device(ptun, &req);
-	if (target)
+	if (target) {
 		apply_peer(ptun, &req, target);
+		ptun_peer_set_keys(target, req.keys);
+		req.keys = NULL;
+		if (req.peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
+			ptun_timers_persistent_keepalive(target);
+	}
 out_unlock:
 	mutex_unlock(&ptun->lock);
 out:
 	ptun_peer_destroy(req.new_peer);
 	ptun_allowedips_free(req.allowed_ips);
+	ptun_peer_keys_free(req.keys);
 	memzero_explicit(req.private_key, sizeof(req.private_key));
 	dev_put(dev);
 	return ret;

@@ -4,13 +4,18 @@
  * is published on and retired from its device.
  */
 
+#include <linux/err.h>
 #include <linux/lockdep.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "allowedips.h"
 #include "device.h"
+#include "handshake.h"
 #include "peer.h"
+#include "send.h"
+#include "timers.h"
 
 struct ptun_peer *ptun_peer_create(const u8 public_key[PTUN_KEY_LEN],
 				   gfp_t gfp)
@@ -20,9 +25,14 @@ struct ptun_peer *ptun_peer_create(const u8 public_key[PTUN_KEY_LEN],
 	peer = kzalloc(sizeof(*peer), gfp);
 	if (!peer)
 		return NULL;
+	kref_init(&peer->refs);
 	memcpy(peer->public_key, public_key, PTUN_KEY_LEN);
 	rwlock_init(&peer->endpoint_lock);
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	ptun_session_slots_init(&peer->sessions);
+	skb_queue_head_init(&peer->staged);
+	ptun_handshake_peer_init(peer);
+	ptun_timers_init(peer);
 	return peer;
 }
 
@@ -35,6 +45,8 @@ void ptun_peer_destroy(struct ptun_peer *peer)
 	if (!peer)
 		return;
 	ptun_allowedips_free(rcu_dereference_protected(peer->allowed_ips, 1));
+	ptun_peer_keys_free(rcu_dereference_protected(peer->keys, 1));
+	mutex_destroy(&peer->hs_lock);
 	kfree_sensitive(peer);
 }
 
@@ -43,11 +55,113 @@ static void destroy_rcu(struct rcu_head *rcu)
 	ptun_peer_destroy(container_of(rcu, struct ptun_peer, rcu));
 }
 
-/* Frees an unpublished peer once RCU readers are done with it. */
-void ptun_peer_retire(struct ptun_peer *peer)
+static void release(struct kref *refs)
+{
+	call_rcu(&container_of(refs, struct ptun_peer, refs)->rcu, destroy_rcu);
+}
+
+struct ptun_peer *ptun_peer_get(struct ptun_peer *peer)
+{
+	kref_get(&peer->refs);
+	return peer;
+}
+
+void ptun_peer_put(struct ptun_peer *peer)
 {
 	if (peer)
-		call_rcu(&peer->rcu, destroy_rcu);
+		kref_put(&peer->refs, release);
+}
+
+/*
+ * Takes an unpublished peer out of service: once no RCU reader can see it,
+ * nothing re-arms its timers or work, its sessions and waiting packets go,
+ * and the device's reference is dropped. Process context.
+ */
+void ptun_peer_retire(struct ptun_peer *peer)
+{
+	if (!peer)
+		return;
+	WRITE_ONCE(peer->dead, true);
+	synchronize_net();
+	ptun_timers_stop(peer);
+	cancel_work_sync(&peer->initiate_work);
+	ptun_handshake_reset(peer);
+	ptun_send_purge_staged(peer);
+	ptun_peer_put(peer);
+}
+
+struct ptun_peer_keys *ptun_peer_keys_new(const u8 private_key[PTUN_KEY_LEN],
+					  const u8 public_key[PTUN_KEY_LEN],
+					  const u8 psk[PTUN_KEY_LEN],
+					  u16 cipher)
+{
+	struct ptun_peer_keys *keys;
+	int ret;
+
+	keys = kzalloc(sizeof(*keys), GFP_KERNEL);
+	if (!keys)
+		return ERR_PTR(-ENOMEM);
+	ret = ptun_noise_keys_init(&keys->noise, private_key, public_key, psk,
+				   cipher);
+	if (ret) {
+		kfree_sensitive(keys);
+		return ERR_PTR(ret);
+	}
+	return keys;
+}
+
+static void keys_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct ptun_peer_keys, rcu));
+}
+
+void ptun_peer_keys_free(struct ptun_peer_keys *keys)
+{
+	kfree_sensitive(keys);
+}
+
+/*
+ * Publishes @keys (NULL: the device has no private key). Sessions made
+ * with other keys end here: a changed key must not keep an old session
+ * alive.
+ */
+void ptun_peer_set_keys(struct ptun_peer *peer, struct ptun_peer_keys *keys)
+{
+	struct ptun_peer_keys *old;
+
+	old = rcu_dereference_protected(peer->keys, !peer->ptun ||
+					lockdep_is_held(&peer->ptun->lock));
+	if (old && keys && !memcmp(&old->noise, &keys->noise,
+				   sizeof(keys->noise))) {
+		ptun_peer_keys_free(keys);
+		return;
+	}
+	rcu_assign_pointer(peer->keys, keys);
+	if (old)
+		call_rcu(&old->rcu, keys_free_rcu);
+	if (peer->ptun)
+		ptun_handshake_reset(peer);
+}
+
+/* A private copy of the keys for sleeping users; free with kfree_sensitive. */
+struct ptun_noise_keys *ptun_peer_keys_copy(struct ptun_peer *peer)
+{
+	struct ptun_noise_keys *copy;
+	struct ptun_peer_keys *keys;
+
+	copy = kmalloc(sizeof(*copy), GFP_KERNEL);
+	if (!copy)
+		return NULL;
+	rcu_read_lock();
+	keys = rcu_dereference(peer->keys);
+	if (keys)
+		memcpy(copy, &keys->noise, sizeof(*copy));
+	rcu_read_unlock();
+	if (!keys) {
+		kfree(copy);
+		return NULL;
+	}
+	return copy;
 }
 
 /* Publishes @peer on @ptun, retiring the peer it replaces. */

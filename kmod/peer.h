@@ -14,16 +14,33 @@
  *   endpoint          endpoint_lock (readers may run in softirq)
  *   keepalive         written under ptun->lock, read with READ_ONCE()
  *   allowed_ips       RCU pointer, replaced under ptun->lock
+ *   keys              RCU pointer, replaced under ptun->lock
+ *   sessions          see session.h
+ *   hs, hs_*          hs_lock (a mutex: the handshake sleeps)
+ *   dead              set once under ptun->lock; timers and work items
+ *                     check it under RCU before they re-arm
+ *
+ * The peer is reference counted: the device's pointer holds one reference,
+ * every session another, so that a session finishing an asynchronous
+ * AEAD request never sees a freed peer.
  */
 #ifndef _PTUN_PEER_H
 #define _PTUN_PEER_H
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/ptun.h>
+
+#include "noise.h"
+#include "session.h"
 
 struct ptun_allowedips;
 struct ptun_device;
@@ -37,8 +54,16 @@ struct ptun_endpoint {
 	};
 };
 
+/* The handshake's view of the configuration, replaced as a whole. */
+struct ptun_peer_keys {
+	struct rcu_head rcu;
+	struct ptun_noise_keys noise;
+};
+
 struct ptun_peer {
 	struct ptun_device *ptun;
+	struct kref refs;
+	bool dead;
 	u8 public_key[PTUN_KEY_LEN];
 	u8 preshared_key[PTUN_KEY_LEN];
 	bool has_preshared_key;
@@ -46,13 +71,50 @@ struct ptun_peer {
 	rwlock_t endpoint_lock;
 	struct ptun_endpoint endpoint;
 	struct ptun_allowedips __rcu *allowed_ips;
+	struct ptun_peer_keys __rcu *keys;
+	struct ptun_session_slots sessions;
+	/* packets waiting for a session, at most PTUN_STAGED_MAX */
+	struct sk_buff_head staged;
+
+	struct mutex hs_lock;	/* the handshake state below */
+	struct ptun_noise_hs hs;
+	/* an initiation of ours awaits its response */
+	bool hs_pending;
+	/* when the current series of initiation attempts began (jiffies) */
+	unsigned long hs_attempts_start;
+	unsigned int hs_retries;
+	/* the greatest timestamp accepted from the peer, and when (ns) */
+	u8 hs_last_timestamp[PTUN_TIMESTAMP_SIZE];
+	u64 hs_last_initiation_ns;
+	/* when we last sent an initiation (coarse boottime ns) */
+	atomic64_t hs_last_sent_ns;
+	struct work_struct initiate_work;
+
+	struct timer_list retransmit_timer;
+	struct timer_list passive_keepalive_timer;
+	struct timer_list dead_session_timer;
+	struct timer_list expiry_timer;
+	struct timer_list persistent_keepalive_timer;
+
 	struct rcu_head rcu;
 };
+
+#define PTUN_STAGED_MAX		128
 
 struct ptun_peer *ptun_peer_create(const u8 public_key[PTUN_KEY_LEN],
 				   gfp_t gfp);
 void ptun_peer_destroy(struct ptun_peer *peer);
 void ptun_peer_retire(struct ptun_peer *peer);
+struct ptun_peer *ptun_peer_get(struct ptun_peer *peer);
+void ptun_peer_put(struct ptun_peer *peer);
+
+struct ptun_peer_keys *ptun_peer_keys_new(const u8 private_key[PTUN_KEY_LEN],
+					  const u8 public_key[PTUN_KEY_LEN],
+					  const u8 psk[PTUN_KEY_LEN],
+					  u16 cipher);
+void ptun_peer_keys_free(struct ptun_peer_keys *keys);
+void ptun_peer_set_keys(struct ptun_peer *peer, struct ptun_peer_keys *keys);
+struct ptun_noise_keys *ptun_peer_keys_copy(struct ptun_peer *peer);
 
 void ptun_peer_attach(struct ptun_device *ptun, struct ptun_peer *peer);
 void ptun_peer_detach(struct ptun_device *ptun);

@@ -15,6 +15,8 @@
 #include <linux/string.h>
 
 #include "allowedips.h"
+#include "noise.h"
+#include "replay.h"
 #include "selftest.h"
 
 static __be32 v4(u8 a, u8 b, u8 c, u8 d)
@@ -117,7 +119,7 @@ static void test_default_route(unsigned int *failed)
 	ptun_allowedips_free(set);
 }
 
-bool ptun_selftest_allowedips(void)
+static bool selftest_allowedips(void)
 {
 	struct ptun_allowedips *set;
 	unsigned int failed = 0;
@@ -139,4 +141,22 @@ bool ptun_selftest_allowedips(void)
 	else
 		pr_info("allowed IPs: pass\n");
 	return !failed;
+}
+
+static bool report(const char *name, bool pass)
+{
+	if (pass)
+		pr_info("%s: pass\n", name);
+	else
+		pr_err("%s: FAIL\n", name);
+	return pass;
+}
+
+bool ptun_selftest_run(void)
+{
+	bool pass = selftest_allowedips();
+
+	pass &= report("handshake", ptun_noise_selftest());
+	pass &= report("replay window", ptun_replay_selftest());
+	return pass;
 }

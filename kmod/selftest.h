@@ -9,9 +9,9 @@
 #include <linux/types.h>
 
 #ifdef PTUN_DEBUG
-bool ptun_selftest_allowedips(void);
+bool ptun_selftest_run(void);
 #else
-static inline bool ptun_selftest_allowedips(void)
+static inline bool ptun_selftest_run(void)
 {
 	return true;
 }

@@ -22,12 +22,19 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ktap_n=0
 ktap_failed=0
 test_namespaces=()
+exit_hooks=()
 TMP=$(mktemp -d /tmp/ptun-test.XXXXXX)
 
 cleanup()
 {
-	local ns
+	local ns hook
 
+	for hook in "${exit_hooks[@]}"; do
+		eval "$hook"
+	done
+	# Background helpers (tcpdump, iperf3 servers) would keep a deleted
+	# namespace alive.
+	jobs -p | xargs -r kill 2>/dev/null
 	for ns in "${test_namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -163,4 +170,278 @@ ktap_done()
 	fi
 	[ "$ktap_failed" -eq 0 ]
 	exit
+}
+
+# check_ge DESC MIN ACTUAL: ACTUAL is a number of at least MIN
+check_ge()
+{
+	if [[ "$3" =~ ^[0-9]+$ ]] && [ "$3" -ge "$2" ]; then
+		ok "$1"
+	else
+		fail "$1" "expected a number >= $2, got '$3'"
+	fi
+}
+
+# wait_for SECONDS CMD...: runs CMD every 0.2 s until it succeeds (status
+# 0) or SECONDS have passed (status 1). Better than a fixed sleep: the TCG
+# guests are slow, and their speed varies with the host's load.
+wait_for()
+{
+	local end=$((SECONDS + $1))
+
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+# ctr NS FIELD: one field of ptun0 in NS ("ptun show IFACE FIELD"), e.g.
+# "ctr sa drop-replay"
+ctr()
+{
+	ptun_in "$1" show ptun0 "$2"
+}
+
+# ptun_state NS...: each namespace's ptun0 as diagnostics, for failures
+ptun_state()
+{
+	local ns
+
+	for ns in "$@"; do
+		ptun_in "$ns" show ptun0 2>&1 | sed "s/^/# [$ns] /"
+	done
+}
+
+# Commands that build the sites go through this: with SETUP_TRACE=1 (the
+# demo) each is shown first, as a user would type it.
+_t()
+{
+	[ "${SETUP_TRACE:-0}" = 1 ] && printf '$ %s\n' "$*"
+	"$@"
+}
+
+# Two sites joined by a veth pair standing in for the Internet:
+#
+#         LAN 10.1.0.1/24 (lan0)              LAN 10.2.0.1/24 (lan0)
+#   +---------- ns sa ----------+        +---------- ns sb ----------+
+#   | ptun0 10.10.0.1, fd10::1  |========| ptun0 10.10.0.2, fd10::2  |
+#   | wan0  192.0.2.1/24        |--veth--| wan0  192.0.2.2/24        |
+#   |       2001:db8:1::1/64    |        |       2001:db8:1::2/64    |
+#   +---------------------------+        +---------------------------+
+#
+# Site N (1 = sa, 2 = sb) has the key pair $TMP/siteN.key and .pub, listens
+# on UDP 51820 and allows from its peer the peer's tunnel addresses and
+# LAN, which it routes through ptun0.
+SITE_NS=(- sa sb)
+SITE_V4=(- 192.0.2.1 192.0.2.2)
+SITE_V6=(- 2001:db8:1::1 2001:db8:1::2)
+PTUN_PORT=51820
+
+# site_keys: both sites' key pairs, made once per test
+site_keys()
+{
+	[ -f "$TMP/site1.pub" ] || keypair site1 || return 1
+	[ -f "$TMP/site2.pub" ] || keypair site2
+}
+
+# site_allowed N: the allowed IPs of site N's peer as site N sees them
+site_allowed()
+{
+	local p=$((3 - $1))
+
+	echo "10.10.0.$p/32,fd10::$p/128,10.$p.0.0/24"
+}
+
+# site_tunnel NS N ENDPOINT [PTUN-SET-ARGS...]: ptun0 in NS as site N of
+# the pair, with its addresses, LAN, route, and up. ENDPOINT is the peer's
+# HOST:PORT, or "" for none (then learnt from the peer's first
+# authenticated message). Further arguments go to "ptun set".
+site_tunnel()
+{
+	local ns=$1 n=$2 endpoint=$3 p=$((3 - $2))
+
+	shift 3
+	site_keys || return 1
+	_t ip -n "$ns" link add ptun0 type ptun || return 1
+	_t ip netns exec "$ns" "$PTUN" set ptun0 \
+		private-key "$TMP/site$n.key" listen-port "$PTUN_PORT" \
+		peer "$(cat "$TMP/site$p.pub")" allowed-ips "$(site_allowed "$n")" \
+		${endpoint:+endpoint "$endpoint"} "$@" || return 1
+	_t ip -n "$ns" addr add "10.10.0.$n/32" peer "10.10.0.$p/32" dev ptun0 &&
+	_t ip -n "$ns" -6 addr add "fd10::$n/128" peer "fd10::$p/128" dev ptun0 nodad &&
+	_t ip -n "$ns" link set ptun0 up &&
+	# IPv6 makes no route to the peer address of a /128 on its own
+	_t ip -n "$ns" -6 route replace "fd10::$p/128" dev ptun0 &&
+	_t ip -n "$ns" link add lan0 type dummy &&
+	_t ip -n "$ns" addr add "10.$n.0.1/24" dev lan0 &&
+	_t ip -n "$ns" link set lan0 up &&
+	_t ip -n "$ns" route add "10.$p.0.0/24" dev ptun0
+}
+
+# sites_setup OUTER_FAMILY [CIPHER]: the two sites above, whose tunnel
+# runs over outer IPv4 (OUTER_FAMILY 4) or IPv6 (6), both ends with CIPHER
+# (default: the module's default). Non-zero if anything failed.
+sites_setup()
+{
+	local family=$1 cipher=${2:-} n ep
+
+	ns_add sa && ns_add sb || return 1
+	_t ip link add wan0 netns sa type veth peer name wan0 netns sb || return 1
+	for n in 1 2; do
+		_t ip -n "${SITE_NS[n]}" addr add "${SITE_V4[n]}/24" dev wan0 &&
+		_t ip -n "${SITE_NS[n]}" -6 addr add "${SITE_V6[n]}/64" dev wan0 nodad &&
+		_t ip -n "${SITE_NS[n]}" link set wan0 up || return 1
+	done
+	for n in 1 2; do
+		if [ "$family" = 6 ]; then
+			ep="[${SITE_V6[3 - n]}]:$PTUN_PORT"
+		else
+			ep="${SITE_V4[3 - n]}:$PTUN_PORT"
+		fi
+		site_tunnel "${SITE_NS[n]}" "$n" "$ep" ${cipher:+cipher "$cipher"} ||
+			return 1
+	done
+}
+
+# sites_setup_check DESC ARGS...: sites_setup as a result. Without its
+# sites the test cannot go on, so a failure ends it.
+sites_setup_check()
+{
+	local desc=$1
+
+	shift
+	# Not in a subshell: ns_add must record the namespaces for cleanup.
+	if sites_setup "$@" > "$TMP/setup.log" 2>&1; then
+		ok "$desc"
+	else
+		fail "$desc" "sites_setup $* failed"
+		sed 's/^/#   /' "$TMP/setup.log"
+		ktap_done
+	fi
+}
+
+# sites_teardown: removes both sites, so that a test can build them anew
+sites_teardown()
+{
+	ip netns del sa 2>/dev/null
+	ip netns del sb 2>/dev/null
+}
+
+# ping_ok NS DST [PING-ARGS...]: three pings, all of which must come back;
+# the first may wait for a handshake.
+ping_ok()
+{
+	local ns=$1 dst=$2
+
+	shift 2
+	in_ns "$ns" ping -q -c 3 -i 0.3 -W 5 "$@" "$dst"
+}
+
+# ping_fails NS DST [PING-ARGS...]: two pings, none of which comes back
+ping_fails()
+{
+	local ns=$1 dst=$2
+
+	shift 2
+	! in_ns "$ns" ping -q -c 2 -i 0.5 -W 2 "$@" "$dst"
+}
+
+# tcp_listening NS PORT: something in NS listens on TCP PORT
+tcp_listening()
+{
+	[ -n "$(in_ns "$1" ss -Hltn "sport = :$2")" ]
+}
+
+# iperf_run SERVER_NS ADDR CLIENT_NS [IPERF3-ARGS...]: one iperf3 test
+# from CLIENT_NS to a server on ADDR in SERVER_NS (-R: the other way).
+# The client's JSON report is left in $TMP/iperf.json.
+iperf_run()
+{
+	local srv=$1 addr=$2 cli=$3 pid rc
+
+	shift 3
+	# Not through in_ns: $! must be the server itself, not a subshell
+	ip netns exec "$srv" timeout 40 iperf3 -s -1 -B "$addr" \
+		> "$TMP/iperf-server.log" 2>&1 &
+	pid=$!
+	wait_for 10 tcp_listening "$srv" 5201
+	# Bounded, so that a tunnel that carries nothing fails fast
+	in_ns "$cli" timeout 30 iperf3 -c "$addr" -J --connect-timeout 5000 "$@" \
+		> "$TMP/iperf.json" 2>&1
+	rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return "$rc"
+}
+
+# iperf_result FIELD: from the last iperf_run, "bytes" or "bits_per_second"
+# as measured by the receiver, 0 if there is none
+iperf_result()
+{
+	jq -r ".end.sum_received.$1 // 0 | floor" "$TMP/iperf.json" 2>/dev/null ||
+		echo 0
+}
+
+# Packet captures: capture_start NAME NS DEV [FILTER...] records DEV into
+# $TMP/NAME.pcap until capture_stop NAME.
+declare -A capture_pids
+
+capture_start()
+{
+	local name=$1 ns=$2 dev=$3
+
+	shift 3
+	rm -f "$TMP/$name.pcap"
+	# -Z root: tcpdump would otherwise drop to a user who cannot write $TMP
+	# Not through in_ns: $! must be tcpdump itself, not a subshell
+	ip netns exec "$ns" tcpdump -i "$dev" -n -U --immediate-mode -Z root \
+		-w "$TMP/$name.pcap" "$@" > "$TMP/$name.log" 2>&1 &
+	capture_pids[$name]=$!
+	wait_for 10 grep -q 'listening on' "$TMP/$name.log"
+}
+
+capture_stop()
+{
+	local pid=${capture_pids[$1]}
+
+	# Lets a packet that was just sent reach the capture first.
+	sleep 0.5
+	# tcpdump writes out what it holds and exits on SIGTERM
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# wire ARGS...: selftests/wire.py (pcap parsing, raw UDP datagrams)
+wire()
+{
+	"$PYTHON" "$TESTS_DIR/wire.py" "$@"
+}
+
+# ctr_ge NS FIELD MIN: the counter is at least MIN
+ctr_ge()
+{
+	local v
+
+	v=$(ctr "$1" "$2")
+	[[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]
+}
+
+# check_rise DESC NS FIELD BEFORE N: counter FIELD of NS, BEFORE when read
+# earlier, rises by exactly N (0: stays) within a few seconds
+check_rise()
+{
+	local desc=$1 ns=$2 field=$3 before=$4 n=$5 v
+
+	wait_for 5 ctr_ge "$ns" "$field" $((before + n))
+	# Anything more that was on its way gets counted too.
+	sleep 0.3
+	v=$(ctr "$ns" "$field")
+	if [[ "$v" =~ ^[0-9]+$ ]]; then
+		check_eq "$desc" "$n" $((v - before))
+	else
+		fail "$desc" "cannot read $field of $ns: '$v'"
+	fi
 }

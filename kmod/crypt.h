@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The AEAD step of the data path, shared by send.c and receive.c: one
+ * data message sealed or opened in place in its skb, synchronously or by
+ * an asynchronous crypto driver.
+ */
+
+#ifndef _PTUN_CRYPT_H
+#define _PTUN_CRYPT_H
+
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+#include "peer.h"
+
+struct crypto_aead;
+struct ptun_session;
+
+/*
+ * What the data path remembers about a packet while the AEAD works on
+ * it. skb->cb is ours from ndo_start_xmit and from encap_rcv on, until the
+ * packet is handed to the UDP tunnel or up the stack.
+ */
+struct ptun_skb_cb {
+	/* referenced; the session also holds the peer */
+	struct ptun_session *s;
+	union {
+		/* transmit: length of the inner packet, 0 for a keepalive */
+		unsigned int inner_len;
+		/* receive: the outer source, the peer's endpoint if it authenticates */
+		struct ptun_endpoint src;
+	};
+	/* the outer header's DS field: to be sent, or as received */
+	u8 ds;
+};
+
+static inline struct ptun_skb_cb *ptun_skb_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct ptun_skb_cb) > sizeof_field(struct sk_buff, cb));
+	return (struct ptun_skb_cb *)skb->cb;
+}
+
+typedef void (*ptun_crypt_done_t)(struct sk_buff *skb, int err);
+
+/*
+ * Seals (@encrypt) or opens the data message at skb->data in place with
+ * @tfm: the 16-byte header is the additional data and its counter the
+ * nonce. When sealing, the skb must already end with room for the tag.
+ * @nfrags is what skb_cow_data() returned. @done runs exactly once, with
+ * BH disabled, maybe on another CPU after ptun_crypt() returned; err is 0
+ * or why the AEAD failed (-EBADMSG: the message does not authenticate).
+ */
+void ptun_crypt(struct sk_buff *skb, struct crypto_aead *tfm, bool encrypt,
+		int nfrags, ptun_crypt_done_t done);
+
+#endif /* _PTUN_CRYPT_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-source token buckets for handshake messages (docs/PROTOCOL.md,
+ * section 5): each IPv4 address or IPv6 /64 gets PTUN_RATELIMIT_RATE
+ * messages a second with bursts of PTUN_RATELIMIT_BURST.
+ */
+
+#ifndef _PTUN_RATELIMITER_H
+#define _PTUN_RATELIMITER_H
+
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "peer.h"
+
+#define PTUN_RATELIMIT_RATE	20
+#define PTUN_RATELIMIT_BURST	5
+#define PTUN_RATELIMIT_SLOTS	256
+
+struct ptun_ratelimit_slot {
+	u64 source;
+	u64 tokens;	/* in nanoseconds of credit */
+	u64 last_ns;
+};
+
+/*
+ * A fixed table indexed by a keyed hash of the source: two sources that
+ * collide share a bucket, and the random key makes that unpredictable.
+ */
+struct ptun_ratelimiter {
+	spinlock_t lock;	/* the slots; taken in process context only */
+	siphash_key_t key;
+	struct ptun_ratelimit_slot slots[PTUN_RATELIMIT_SLOTS];
+};
+
+void ptun_ratelimiter_init(struct ptun_ratelimiter *rl);
+bool ptun_ratelimiter_allow(struct ptun_ratelimiter *rl,
+			    const struct ptun_endpoint *src);
+
+#endif /* _PTUN_RATELIMITER_H */

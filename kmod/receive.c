@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive (docs/PROTOCOL.md, sections 2 and 3). Runs as the encap_rcv hook
+ * of the device's UDP sockets, in softirq: handshake messages go to
+ * handshake.c's queue, data messages are opened in place and their inner
+ * packet handed up the stack through GRO cells.
+ *
+ * Nothing an unauthenticated packet says changes any state: the replay
+ * window, the session slots and the peer's endpoint move only after the
+ * AEAD accepted the message.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/dsfield.h>
+#include <net/gro_cells.h>
+#include <net/inet_ecn.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "allowedips.h"
+#include "crypt.h"
+#include "device.h"
+#include "handshake.h"
+#include "messages.h"
+#include "peer.h"
+#include "receive.h"
+#include "send.h"
+#include "session.h"
+#include "socket.h"
+#include "stats.h"
+#include "timers.h"
+
+static void drop(struct ptun_device *ptun, struct sk_buff *skb,
+		 enum ptun_stats_attr reason)
+{
+	ptun_stats_drop(ptun, reason);
+	dev_core_stats_rx_dropped_inc(ptun->dev);
+	kfree_skb(skb);
+}
+
+static bool endpoint_eq(const struct ptun_endpoint *a,
+			const struct ptun_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	switch (a->addr.sa_family) {
+	case AF_INET:
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	case AF_INET6:
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr,
+				       &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	}
+	return true;
+}
+
+/* Roaming: an authenticated message moves the peer to where it came from. */
+static void update_endpoint(struct ptun_peer *peer,
+			    const struct ptun_endpoint *src)
+{
+	struct ptun_endpoint cur;
+
+	ptun_peer_get_endpoint(peer, &cur);
+	if (!endpoint_eq(&cur, src))
+		ptun_peer_set_endpoint(peer, src);
+}
+
+/*
+ * The length the inner IP header claims, if the plaintext holds that much,
+ * and its protocol; 0 if the plaintext is no IP packet.
+ */
+static unsigned int inner_packet(struct sk_buff *skb, __be16 *proto)
+{
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, 1))
+		return 0;
+	switch (skb->data[0] >> 4) {
+	case 4: {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return 0;
+		iph = (const struct iphdr *)skb->data;
+		len = ntohs(iph->tot_len);
+		if (iph->ihl < 5 || len < iph->ihl * 4)
+			return 0;
+		*proto = htons(ETH_P_IP);
+		break;
+	}
+	case 6:
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return 0;
+		len = sizeof(struct ipv6hdr) +
+		      ntohs(((const struct ipv6hdr *)skb->data)->payload_len);
+		*proto = htons(ETH_P_IPV6);
+		break;
+	default:
+		return 0;
+	}
+	return len <= skb->len ? len : 0;
+}
+
+static bool source_allowed(struct ptun_peer *peer, struct sk_buff *skb)
+{
+	const struct ptun_allowedips *set;
+
+	set = rcu_dereference_bh(peer->allowed_ips);
+	if (!set)
+		return false;
+	if (skb->protocol == htons(ETH_P_IP))
+		return ptun_allowedips_lookup_v4(set, ip_hdr(skb)->saddr);
+	return ptun_allowedips_lookup_v6(set, &ipv6_hdr(skb)->saddr);
+}
+
+/*
+ * After the AEAD: 0 if the packet was consumed, else why to drop it.
+ * Under RCU-bh.
+ */
+static enum ptun_stats_attr deliver(struct ptun_session *s,
+				    struct sk_buff *skb, int err)
+{
+	const struct ptun_msg_data *msg = (const void *)skb->data;
+	struct ptun_peer *peer = s->peer;
+	struct ptun_device *ptun = peer->ptun;
+	struct net_device *dev = ptun->dev;
+	struct net *underlay;
+	unsigned int len;
+	__be16 proto;
+
+	if (unlikely(err)) {
+		if (err != -EBADMSG)
+			net_dbg_ratelimited("%s: decryption failed: %d\n",
+					    dev->name, err);
+		return PTUN_A_STATS_DROP_AUTH;
+	}
+	if (!ptun_replay_accept(&s->replay, le64_to_cpu(msg->counter)))
+		return PTUN_A_STATS_DROP_REPLAY;
+
+	/* The initiator holds the keys: its first message confirms them. */
+	if (ptun_session_confirm(&peer->sessions, s))
+		ptun_send_staged(peer);
+	update_endpoint(peer, &ptun_skb_cb(skb)->src);
+	ptun_timers_any_received(peer);
+
+	__skb_pull(skb, sizeof(*msg));
+	if (pskb_trim(skb, skb->len - PTUN_TAG_SIZE))
+		return PTUN_A_STATS_DROP_MALFORMED;
+	if (!skb->len) {
+		/* a keepalive */
+		consume_skb(skb);
+		ptun_handshake_maybe_rekey(peer, s, false);
+		return 0;
+	}
+
+	len = inner_packet(skb, &proto);
+	if (!len || pskb_trim(skb, len))
+		return PTUN_A_STATS_DROP_MALFORMED;
+	skb->protocol = proto;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_mac_len(skb);
+	if (!source_allowed(peer, skb))
+		return PTUN_A_STATS_DROP_SRC_NOT_ALLOWED;
+	/*
+	 * Congestion marks from the path join the inner packet (RFC 6040);
+	 * the one combination it would drop, CE on a packet that is not
+	 * ECN-capable, still goes up unmarked, as it went in.
+	 */
+	INET_ECN_decapsulate(skb, ptun_skb_cb(skb)->ds,
+			     skb->protocol == htons(ETH_P_IP) ?
+			     ipv4_get_dsfield(ip_hdr(skb)) :
+			     ipv6_get_dsfield(ipv6_hdr(skb)));
+
+	underlay = READ_ONCE(ptun->creating_net);
+	skb_scrub_packet(skb, !underlay || !net_eq(underlay, dev_net(dev)));
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	/*
+	 * The sender computed every inner checksum before sealing (send.c)
+	 * and the AEAD proved that not a bit changed since: checking them
+	 * again would only cost a pass over the data.
+	 */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = SKB_MAX_CSUM_LEVEL;
+
+	ptun_timers_data_received(peer);
+	ptun_handshake_maybe_rekey(peer, s, false);
+	len = skb->len;
+	if (gro_cells_receive(&ptun->gro_cells, skb) == NET_RX_SUCCESS)
+		dev_sw_netstats_rx_add(dev, len);
+	return 0;
+}
+
+static void decrypted(struct sk_buff *skb, int err)
+{
+	struct ptun_session *s = ptun_skb_cb(skb)->s;
+	struct ptun_device *ptun = s->peer->ptun;
+	struct net_device *dev = ptun->dev;
+	enum ptun_stats_attr reason;
+
+	rcu_read_lock_bh();
+	reason = deliver(s, skb, err);
+	if (reason)
+		drop(ptun, skb, reason);
+	rcu_read_unlock_bh();
+	ptun_session_put(s);
+	/* last: the device may go away once its last packet is done */
+	dev_put(dev);
+}
+
+static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
+{
+	const struct ptun_msg_data *msg = (const void *)skb->data;
+	enum ptun_stats_attr reason;
+	struct ptun_endpoint src;
+	struct ptun_session *s;
+	struct ptun_peer *peer;
+	struct sk_buff *trailer;
+	int nfrags;
+
+	peer = rcu_dereference_bh(ptun->peer);
+	if (!peer) {
+		reason = PTUN_A_STATS_DROP_NO_SESSION;
+		goto err_drop;
+	}
+	s = ptun_session_rx_get(&peer->sessions, msg->receiver_index);
+	if (!s) {
+		reason = PTUN_A_STATS_DROP_NO_SESSION;
+		goto err_drop;
+	}
+	if (!ptun_replay_plausible(&s->replay, le64_to_cpu(msg->counter))) {
+		reason = PTUN_A_STATS_DROP_REPLAY;
+		goto err_put;
+	}
+
+	/* Read before skb->cb is ours: the IPv6 scope comes from IP6CB(). */
+	ptun_socket_endpoint_from_skb(&src, skb);
+	ptun_skb_cb(skb)->src = src;
+	if (ip_hdr(skb)->version == 4)
+		ptun_skb_cb(skb)->ds = ipv4_get_dsfield(ip_hdr(skb));
+	else
+		ptun_skb_cb(skb)->ds = ipv6_get_dsfield(ipv6_hdr(skb));
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (nfrags < 0) {
+		reason = PTUN_A_STATS_DROP_MALFORMED;
+		goto err_put;
+	}
+	ptun_skb_cb(skb)->s = s;
+	/* Keeps ptun alive until decrypted() ran, maybe after an async AEAD. */
+	dev_hold(ptun->dev);
+	ptun_crypt(skb, s->recv_tfm, false, nfrags, decrypted);
+	return;
+
+err_put:
+	ptun_session_put(s);
+err_drop:
+	drop(ptun, skb, reason);
+}
+
+/* Type, reserved bytes and size, as section 2 of docs/PROTOCOL.md has them. */
+static bool well_formed(const struct ptun_msg_header *h, unsigned int len)
+{
+	switch (h->type) {
+	case PTUN_MSG_INITIATION:
+		return len == sizeof(struct ptun_msg_initiation) &&
+		       !h->reserved[0] && !h->reserved[1];
+	case PTUN_MSG_RESPONSE:
+		return len == sizeof(struct ptun_msg_response) &&
+		       !h->reserved[0] && !h->reserved[1];
+	case PTUN_MSG_COOKIE:
+		return len == sizeof(struct ptun_msg_cookie) && !h->cipher &&
+		       !h->reserved[0] && !h->reserved[1];
+	case PTUN_MSG_DATA:
+		return len >= PTUN_DATA_OVERHEAD && !h->cipher &&
+		       !h->reserved[0] && !h->reserved[1];
+	}
+	return false;
+}
+
+int ptun_receive_encap(struct sock *sk, struct sk_buff *skb)
+{
+	struct ptun_device *ptun = rcu_dereference_sk_user_data(sk);
+	unsigned int off;
+
+	/* The socket is being closed. */
+	if (unlikely(!ptun)) {
+		kfree_skb(skb);
+		return 0;
+	}
+
+	off = skb_transport_offset(skb) + sizeof(struct udphdr);
+	if (!pskb_may_pull(skb, off + sizeof(struct ptun_msg_header)))
+		goto err_malformed;
+	__skb_pull(skb, off);
+	if (!well_formed((const void *)skb->data, skb->len))
+		goto err_malformed;
+
+	if (skb->data[0] != PTUN_MSG_DATA) {
+		ptun_handshake_rx(ptun, skb);
+		return 0;
+	}
+	if (!pskb_may_pull(skb, sizeof(struct ptun_msg_data)))
+		goto err_malformed;
+	receive_data(ptun, skb);
+	return 0;
+
+err_malformed:
+	drop(ptun, skb, PTUN_A_STATS_DROP_MALFORMED);
+	return 0;
+}

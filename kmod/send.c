@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit (docs/PROTOCOL.md, sections 2.4 and 3): an inner packet is
+ * checked against the allowed IPs, segmented if it is a GSO packet, padded,
+ * given the data header and the next counter of the current session,
+ * sealed in place and sent from the device's UDP socket.
+ *
+ * The device advertises scatter-gather, checksum offload and software GSO
+ * so that the stack hands over large TCP packets whole; segmenting and
+ * checksumming here, late, costs one pass instead of one trip through the
+ * stack per segment.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/icmp.h>
+#include <net/ip_tunnels.h>
+
+#include "allowedips.h"
+#include "compat.h"
+#include "crypt.h"
+#include "device.h"
+#include "handshake.h"
+#include "messages.h"
+#include "peer.h"
+#include "send.h"
+#include "session.h"
+#include "socket.h"
+#include "stats.h"
+#include "timers.h"
+
+static void drop(struct ptun_device *ptun, struct sk_buff *skb,
+		 enum ptun_stats_attr reason)
+{
+	ptun_stats_drop(ptun, reason);
+	dev_core_stats_tx_dropped_inc(ptun->dev);
+	kfree_skb(skb);
+}
+
+static void drop_list(struct ptun_device *ptun, struct sk_buff *segs,
+		      enum ptun_stats_attr reason)
+{
+	struct sk_buff *skb, *next;
+
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		drop(ptun, skb, reason);
+	}
+}
+
+static void sent(struct sk_buff *skb, int err)
+{
+	struct ptun_session *s = ptun_skb_cb(skb)->s;
+	unsigned int len = ptun_skb_cb(skb)->inner_len;
+	struct ptun_peer *peer = s->peer;
+	struct ptun_device *ptun = peer->ptun;
+	struct net_device *dev = ptun->dev;
+	struct ptun_endpoint ep;
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
+				    err);
+		drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+		goto out;
+	}
+
+	ptun_peer_get_endpoint(peer, &ep);
+	if (ptun_socket_send_skb_ds(ptun, &ep, skb, ptun_skb_cb(skb)->ds)) {
+		dev_core_stats_tx_dropped_inc(dev);
+		goto out;
+	}
+	if (len) {
+		dev_sw_netstats_tx_add(dev, 1, len);
+		ptun_timers_data_sent(peer);
+	}
+	ptun_timers_any_sent(peer);
+	ptun_handshake_maybe_rekey(peer, s, true);
+out:
+	ptun_session_put(s);
+	/* last: the device may go away once its last packet is done */
+	dev_put(dev);
+}
+
+/*
+ * Seals one packet (an empty one is a keepalive) with @s and sends it.
+ * Consumes @skb; the caller keeps its own reference on @s. BH disabled.
+ */
+static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
+{
+	struct ptun_peer *peer = s->peer;
+	struct ptun_device *ptun = peer->ptun;
+	struct net_device *dev = ptun->dev;
+	unsigned int len, padded, mtu;
+	struct ptun_msg_data *msg;
+	struct sk_buff *trailer;
+	u64 counter;
+	int nfrags;
+	u8 ds;
+
+	/* The checksum must exist before the packet turns into ciphertext. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto err_tx;
+
+	/* ECN capability and congestion marks show on the outside too. */
+	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+
+	/* Pad to 16 bytes to blur lengths, but never past the MTU. */
+	len = skb->len;
+	mtu = READ_ONCE(dev->mtu);
+	padded = ALIGN(len, PTUN_PADDING);
+	if (padded > mtu)
+		padded = max(len, mtu);
+
+	if (skb_cow_head(skb, PTUN_TX_HEADROOM))
+		goto err_tx;
+	nfrags = skb_cow_data(skb, padded - len + PTUN_TAG_SIZE, &trailer);
+	if (nfrags < 0)
+		goto err_tx;
+	memset(pskb_put(skb, trailer, padded - len + PTUN_TAG_SIZE), 0,
+	       padded - len);
+
+	if (!ptun_session_next_counter(s, &counter)) {
+		drop(ptun, skb, PTUN_A_STATS_DROP_NO_SESSION);
+		ptun_handshake_start(peer);
+		return;
+	}
+	msg = skb_push(skb, sizeof(*msg));
+	msg->header.type = PTUN_MSG_DATA;
+	msg->header.cipher = 0;
+	memset(msg->header.reserved, 0, sizeof(msg->header.reserved));
+	msg->receiver_index = s->remote_index;
+	msg->counter = cpu_to_le64(counter);
+
+	refcount_inc(&s->refs);
+	ptun_skb_cb(skb)->s = s;
+	ptun_skb_cb(skb)->inner_len = len;
+	ptun_skb_cb(skb)->ds = ds;
+	/* Keeps ptun alive until sent() ran, possibly after an async AEAD. */
+	dev_hold(dev);
+	ptun_crypt(skb, s->send_tfm, true, nfrags, sent);
+	return;
+
+err_tx:
+	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+}
+
+/*
+ * Queues packets until a session exists, at most PTUN_STAGED_MAX: when
+ * full, the oldest go, as they are the likeliest to be stale.
+ */
+static void stage(struct ptun_peer *peer, struct sk_buff *segs)
+{
+	struct sk_buff_head *q = &peer->staged;
+	struct sk_buff *skb, *next;
+	struct sk_buff *old = NULL;
+
+	spin_lock_bh(&q->lock);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		__skb_queue_tail(q, skb);
+		if (skb_queue_len(q) > PTUN_STAGED_MAX) {
+			struct sk_buff *oldest = __skb_dequeue(q);
+
+			oldest->next = old;
+			old = oldest;
+		}
+	}
+	spin_unlock_bh(&q->lock);
+	drop_list(peer->ptun, old, PTUN_A_STATS_DROP_NO_SESSION);
+}
+
+void ptun_send_staged(struct ptun_peer *peer)
+{
+	struct sk_buff_head batch;
+	struct ptun_session *s;
+	struct sk_buff *skb;
+
+	if (skb_queue_empty_lockless(&peer->staged))
+		return;
+	s = ptun_session_tx_get(&peer->sessions);
+	if (!s)
+		return;
+
+	__skb_queue_head_init(&batch);
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &batch);
+	spin_unlock_bh(&peer->staged.lock);
+
+	local_bh_disable();
+	while ((skb = __skb_dequeue(&batch)))
+		encrypt_and_send(s, skb);
+	local_bh_enable();
+	ptun_session_put(s);
+}
+
+void ptun_send_purge_staged(struct ptun_peer *peer)
+{
+	struct sk_buff_head batch;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&batch);
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &batch);
+	spin_unlock_bh(&peer->staged.lock);
+
+	while ((skb = __skb_dequeue(&batch)))
+		drop(peer->ptun, skb, PTUN_A_STATS_DROP_NO_SESSION);
+}
+
+void ptun_send_keepalive(struct ptun_peer *peer)
+{
+	struct ptun_session *s;
+	struct sk_buff *skb;
+
+	s = ptun_session_tx_get(&peer->sessions);
+	if (!s) {
+		ptun_handshake_start(peer);
+		return;
+	}
+	skb = alloc_skb(PTUN_TX_HEADROOM + PTUN_TAG_SIZE, GFP_ATOMIC);
+	if (skb) {
+		skb_reserve(skb, PTUN_TX_HEADROOM);
+		local_bh_disable();
+		encrypt_and_send(s, skb);
+		local_bh_enable();
+	} else {
+		ptun_stats_drop(peer->ptun, PTUN_A_STATS_DROP_TX_ERROR);
+	}
+	ptun_session_put(s);
+}
+
+/* The allowed IPs must cover the inner destination (under RCU-bh). */
+static enum ptun_stats_attr check_destination(struct ptun_peer *peer,
+					      struct sk_buff *skb)
+{
+	const struct ptun_allowedips *set;
+	bool ok;
+
+	set = rcu_dereference_bh(peer->allowed_ips);
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)))
+			return PTUN_A_STATS_DROP_MALFORMED;
+		ok = set && ptun_allowedips_lookup_v4(set, ip_hdr(skb)->daddr);
+		break;
+	case htons(ETH_P_IPV6):
+		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+			return PTUN_A_STATS_DROP_MALFORMED;
+		ok = set && ptun_allowedips_lookup_v6(set,
+						      &ipv6_hdr(skb)->daddr);
+		break;
+	default:
+		return PTUN_A_STATS_DROP_TX_ERROR;
+	}
+	return ok ? 0 : PTUN_A_STATS_DROP_DST_NOT_ALLOWED;
+}
+
+static void icmp_unreachable(struct sk_buff *skb)
+{
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		break;
+	case htons(ETH_P_IPV6):
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH,
+				0);
+		break;
+	}
+}
+
+netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct ptun_device *ptun = netdev_priv(dev);
+	enum ptun_stats_attr reason;
+	struct sk_buff *segs, *next;
+	struct ptun_session *s;
+	struct ptun_peer *peer;
+
+	/* The packet is rewritten in place: it must be ours alone. */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_TX_ERROR);
+		dev_core_stats_tx_dropped_inc(dev);
+		return NETDEV_TX_OK;
+	}
+
+	rcu_read_lock_bh();
+	peer = rcu_dereference_bh(ptun->peer);
+	if (unlikely(!peer)) {
+		reason = PTUN_A_STATS_DROP_TX_ERROR;
+		icmp_unreachable(skb);
+		goto err_drop;
+	}
+	reason = check_destination(peer, skb);
+	if (unlikely(reason)) {
+		if (reason == PTUN_A_STATS_DROP_DST_NOT_ALLOWED)
+			icmp_unreachable(skb);
+		goto err_drop;
+	}
+	/*
+	 * The inner route was only needed for the ICMP error above: every
+	 * segment would take a reference, and a waiting packet would pin it.
+	 */
+	skb_dst_drop(skb);
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			reason = PTUN_A_STATS_DROP_TX_ERROR;
+			goto err_drop;
+		}
+		consume_skb(skb);
+	} else {
+		skb_mark_not_on_list(skb);
+		segs = skb;
+	}
+
+	s = ptun_session_tx_get(&peer->sessions);
+	if (!s) {
+		stage(peer, segs);
+		ptun_handshake_start(peer);
+		/* a handshake may have completed since the lookup above */
+		ptun_send_staged(peer);
+		goto out;
+	}
+	/* Packets that waited for this session go first. */
+	ptun_send_staged(peer);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		encrypt_and_send(s, skb);
+	}
+	ptun_session_put(s);
+out:
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
+
+err_drop:
+	rcu_read_unlock_bh();
+	drop(ptun, skb, reason);
+	return NETDEV_TX_OK;
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Session lifetime. A session is created by the handshake, published in
+ * a slot, retired when a newer one pushes it out or it expires, and freed
+ * once no reader can see it (RCU) and no AEAD request holds it (refs).
+ * Freeing runs from a work item because releasing a crypto transform may
+ * sleep.
+ */
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/ptun.h>
+
+#include "device.h"
+#include "messages.h"
+#include "peer.h"
+#include "session.h"
+
+static struct crypto_aead *new_tfm(const char *name, const u8 *key)
+{
+	struct crypto_aead *tfm;
+	int ret;
+
+	tfm = crypto_alloc_aead(name, 0, 0);
+	if (IS_ERR(tfm))
+		return tfm;
+	ret = crypto_aead_setauthsize(tfm, PTUN_TAG_SIZE);
+	if (!ret)
+		ret = crypto_aead_setkey(tfm, key, PTUN_KEY_SIZE);
+	if (ret) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(ret);
+	}
+	return tfm;
+}
+
+static void free_session(struct work_struct *work)
+{
+	struct ptun_session *s = container_of(to_rcu_work(work),
+					      struct ptun_session, free_work);
+
+	/* crypto_free_aead() wipes the key schedule with the transform. */
+	crypto_free_aead(s->send_tfm);
+	crypto_free_aead(s->recv_tfm);
+	ptun_peer_put(s->peer);
+	kfree_sensitive(s);
+}
+
+struct ptun_session *ptun_session_create(struct ptun_peer *peer,
+					 const struct ptun_session_keys *keys,
+					 u16 cipher, __le32 local_index,
+					 __le32 remote_index, bool initiator)
+{
+	const char *name = ptun_device_cipher_alg(cipher);
+	struct ptun_session *s;
+	int ret = -EINVAL;
+
+	if (!name)
+		return ERR_PTR(-EINVAL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+
+	s->send_tfm = new_tfm(name, keys->send);
+	if (IS_ERR(s->send_tfm)) {
+		ret = PTR_ERR(s->send_tfm);
+		goto free_s;
+	}
+	s->recv_tfm = new_tfm(name, keys->recv);
+	if (IS_ERR(s->recv_tfm)) {
+		ret = PTR_ERR(s->recv_tfm);
+		goto free_send_tfm;
+	}
+
+	s->peer = ptun_peer_get(peer);
+	s->local_index = local_index;
+	s->remote_index = remote_index;
+	s->initiator = initiator;
+	s->birth_ns = ktime_get_coarse_boottime_ns();
+	atomic64_set(&s->send_counter, 0);
+	ptun_replay_init(&s->replay);
+	refcount_set(&s->refs, 1);
+	INIT_RCU_WORK(&s->free_work, free_session);
+	return s;
+
+free_send_tfm:
+	crypto_free_aead(s->send_tfm);
+free_s:
+	kfree_sensitive(s);
+	return ERR_PTR(ret);
+}
+
+void ptun_session_put(struct ptun_session *s)
+{
+	if (s && refcount_dec_and_test(&s->refs))
+		queue_rcu_work(ptun_wq, &s->free_work);
+}
+
+/* Unpublished by the caller; drop the slot's reference. */
+static void retire(struct ptun_session *s)
+{
+	if (!s)
+		return;
+	WRITE_ONCE(s->dead, true);
+	ptun_session_put(s);
+}
+
+void ptun_session_slots_init(struct ptun_session_slots *slots)
+{
+	spin_lock_init(&slots->lock);
+	RCU_INIT_POINTER(slots->next, NULL);
+	RCU_INIT_POINTER(slots->cur, NULL);
+	RCU_INIT_POINTER(slots->prev, NULL);
+}
+
+static struct ptun_session *slot(struct ptun_session_slots *slots,
+				 struct ptun_session __rcu **p)
+{
+	return rcu_dereference_protected(*p, lockdep_is_held(&slots->lock));
+}
+
+/*
+ * The initiator's new session is confirmed by the response it just
+ * consumed, so it goes straight to use; the responder's waits in "next"
+ * until the initiator's first data message proves it holds the keys.
+ */
+void ptun_session_install(struct ptun_session_slots *slots,
+			  struct ptun_session *s)
+{
+	struct ptun_session *old_next, *old_prev = NULL;
+
+	spin_lock_bh(&slots->lock);
+	old_next = slot(slots, &slots->next);
+	if (s->initiator) {
+		old_prev = slot(slots, &slots->prev);
+		rcu_assign_pointer(slots->prev, slot(slots, &slots->cur));
+		rcu_assign_pointer(slots->cur, s);
+		/* an unconfirmed session of ours is superseded too */
+		RCU_INIT_POINTER(slots->next, NULL);
+	} else {
+		rcu_assign_pointer(slots->next, s);
+	}
+	spin_unlock_bh(&slots->lock);
+	retire(old_next);
+	retire(old_prev);
+}
+
+/* True if @s was waiting in "next" and is now the current session. */
+bool ptun_session_confirm(struct ptun_session_slots *slots,
+			  struct ptun_session *s)
+{
+	struct ptun_session *old_prev;
+
+	spin_lock_bh(&slots->lock);
+	if (slot(slots, &slots->next) != s) {
+		spin_unlock_bh(&slots->lock);
+		return false;
+	}
+	old_prev = slot(slots, &slots->prev);
+	rcu_assign_pointer(slots->prev, slot(slots, &slots->cur));
+	rcu_assign_pointer(slots->cur, s);
+	RCU_INIT_POINTER(slots->next, NULL);
+	spin_unlock_bh(&slots->lock);
+	retire(old_prev);
+	return true;
+}
+
+void ptun_session_clear(struct ptun_session_slots *slots)
+{
+	struct ptun_session *next, *cur, *prev;
+
+	spin_lock_bh(&slots->lock);
+	next = slot(slots, &slots->next);
+	cur = slot(slots, &slots->cur);
+	prev = slot(slots, &slots->prev);
+	RCU_INIT_POINTER(slots->next, NULL);
+	RCU_INIT_POINTER(slots->cur, NULL);
+	RCU_INIT_POINTER(slots->prev, NULL);
+	spin_unlock_bh(&slots->lock);
+	retire(next);
+	retire(cur);
+	retire(prev);
+}
+
+/* Retire every session past REJECT_AFTER_TIME, erasing its keys. */
+void ptun_session_expire(struct ptun_session_slots *slots)
+{
+	struct ptun_session __rcu **p[] = {
+		&slots->next, &slots->cur, &slots->prev
+	};
+	struct ptun_session *old[ARRAY_SIZE(p)] = {};
+	unsigned int i;
+
+	spin_lock_bh(&slots->lock);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		struct ptun_session *s;
+
+		s = slot(slots, p[i]);
+		if (s && ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME)) {
+			RCU_INIT_POINTER(*p[i], NULL);
+			old[i] = s;
+		}
+	}
+	spin_unlock_bh(&slots->lock);
+	for (i = 0; i < ARRAY_SIZE(old); i++)
+		retire(old[i]);
+}
+
+bool ptun_session_index_used(struct ptun_session_slots *slots, __le32 index)
+{
+	struct ptun_session *s;
+	bool used = false;
+
+	spin_lock_bh(&slots->lock);
+	s = slot(slots, &slots->next);
+	used |= s && s->local_index == index;
+	s = slot(slots, &slots->cur);
+	used |= s && s->local_index == index;
+	s = slot(slots, &slots->prev);
+	used |= s && s->local_index == index;
+	spin_unlock_bh(&slots->lock);
+	return used;
+}
+
+bool ptun_session_is_old(const struct ptun_session *s, u64 seconds)
+{
+	return ktime_get_coarse_boottime_ns() - s->birth_ns >=
+	       seconds * NSEC_PER_SEC;
+}
+
+static bool usable(struct ptun_session *s)
+{
+	return s && !READ_ONCE(s->dead) &&
+	       !ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME) &&
+	       refcount_inc_not_zero(&s->refs);
+}
+
+/* The session to send with, referenced, or NULL if there is none. */
+struct ptun_session *ptun_session_tx_get(struct ptun_session_slots *slots)
+{
+	struct ptun_session *s;
+
+	rcu_read_lock_bh();
+	s = rcu_dereference_bh(slots->cur);
+	if (!usable(s)) {
+		s = NULL;
+	} else if (atomic64_read(&s->send_counter) >=
+		   PTUN_REJECT_AFTER_MESSAGES) {
+		ptun_session_put(s);
+		s = NULL;
+	}
+	rcu_read_unlock_bh();
+	return s;
+}
+
+/* The session a data message's receiver index names, referenced. */
+struct ptun_session *ptun_session_rx_get(struct ptun_session_slots *slots,
+					 __le32 index)
+{
+	struct ptun_session *found = NULL, *s;
+
+	rcu_read_lock_bh();
+	s = rcu_dereference_bh(slots->cur);
+	if (s && s->local_index == index)
+		found = s;
+	s = rcu_dereference_bh(slots->prev);
+	if (!found && s && s->local_index == index)
+		found = s;
+	s = rcu_dereference_bh(slots->next);
+	if (!found && s && s->local_index == index)
+		found = s;
+	if (!usable(found))
+		found = NULL;
+	rcu_read_unlock_bh();
+	return found;
+}
+
+/*
+ * Takes the next nonce. Counters past the limit are never used: the
+ * counter may run on, but it is 64 bits wide and cannot wrap in practice.
+ */
+bool ptun_session_next_counter(struct ptun_session *s, u64 *counter)
+{
+	*counter = atomic64_inc_return(&s->send_counter) - 1;
+	return *counter < PTUN_REJECT_AFTER_MESSAGES;
+}

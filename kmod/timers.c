@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A peer's timers (docs/PROTOCOL.md, section 4):
+ *
+ * retransmit_timer            our initiation got no answer: send another,
+ *                             after 1, 2, 4, 8, then every 16 seconds
+ *                             (+-1/3 jitter), until REKEY_ATTEMPT_TIME
+ * passive_keepalive_timer     we received data and sent nothing back for
+ *                             KEEPALIVE_TIMEOUT: send a keepalive, so that
+ *                             a silent side still confirms the session
+ * dead_session_timer          we sent data and heard nothing for
+ *                             KEEPALIVE_TIMEOUT + REKEY_TIMEOUT_MAX: the
+ *                             session may be dead, start a handshake
+ * expiry_timer                sessions older than REJECT_AFTER_TIME are
+ *                             retired and their keys erased
+ * persistent_keepalive_timer  nothing sent or received for the configured
+ *                             interval: send a keepalive to hold NAT
+ *                             mappings open
+ *
+ * The handlers run in softirq and only send keepalives or queue work.
+ * ptun_timers_stop() shuts them down for good, so a late event on a
+ * retired peer cannot re-arm them.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/timer.h>
+
+#include "device.h"
+#include "handshake.h"
+#include "messages.h"
+#include "peer.h"
+#include "send.h"
+#include "session.h"
+#include "timers.h"
+
+static bool running(struct ptun_peer *peer)
+{
+	return !READ_ONCE(peer->dead) && netif_running(peer->ptun->dev);
+}
+
+static void retransmit_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, retransmit_timer);
+
+	/* initiate() gives up itself once REKEY_ATTEMPT_TIME has passed */
+	if (running(peer) && READ_ONCE(peer->hs_pending))
+		queue_work(ptun_wq, &peer->initiate_work);
+}
+
+static void passive_keepalive_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, passive_keepalive_timer);
+
+	if (running(peer))
+		ptun_send_keepalive(peer);
+}
+
+static void dead_session_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, dead_session_timer);
+
+	if (running(peer))
+		ptun_handshake_start(peer);
+}
+
+static bool any_session(struct ptun_peer *peer)
+{
+	struct ptun_session_slots *slots = &peer->sessions;
+	bool any;
+
+	rcu_read_lock_bh();
+	any = rcu_access_pointer(slots->cur) ||
+	      rcu_access_pointer(slots->prev) ||
+	      rcu_access_pointer(slots->next);
+	rcu_read_unlock_bh();
+	return any;
+}
+
+static void expiry_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, expiry_timer);
+
+	ptun_session_expire(&peer->sessions);
+	/* Coarse on purpose: expired sessions are already unusable. */
+	if (any_session(peer))
+		mod_timer(&peer->expiry_timer,
+			  jiffies + PTUN_KEEPALIVE_TIMEOUT * HZ);
+}
+
+static void persistent_keepalive_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t,
+					    persistent_keepalive_timer);
+
+	if (running(peer) && READ_ONCE(peer->keepalive))
+		ptun_send_keepalive(peer);
+}
+
+void ptun_timers_init(struct ptun_peer *peer)
+{
+	timer_setup(&peer->retransmit_timer, retransmit_expired, 0);
+	timer_setup(&peer->passive_keepalive_timer,
+		    passive_keepalive_expired, 0);
+	timer_setup(&peer->dead_session_timer, dead_session_expired, 0);
+	timer_setup(&peer->expiry_timer, expiry_expired, 0);
+	timer_setup(&peer->persistent_keepalive_timer,
+		    persistent_keepalive_expired, 0);
+}
+
+void ptun_timers_stop(struct ptun_peer *peer)
+{
+	timer_shutdown_sync(&peer->retransmit_timer);
+	timer_shutdown_sync(&peer->passive_keepalive_timer);
+	timer_shutdown_sync(&peer->dead_session_timer);
+	timer_shutdown_sync(&peer->expiry_timer);
+	timer_shutdown_sync(&peer->persistent_keepalive_timer);
+}
+
+static void arm_persistent(struct ptun_peer *peer)
+{
+	unsigned int interval = READ_ONCE(peer->keepalive);
+
+	if (interval)
+		mod_timer(&peer->persistent_keepalive_timer,
+			  jiffies + interval * HZ);
+}
+
+void ptun_timers_data_sent(struct ptun_peer *peer)
+{
+	if (!timer_pending(&peer->dead_session_timer))
+		mod_timer(&peer->dead_session_timer,
+			  jiffies + (PTUN_KEEPALIVE_TIMEOUT +
+				     PTUN_REKEY_TIMEOUT_MAX) * HZ);
+}
+
+void ptun_timers_any_sent(struct ptun_peer *peer)
+{
+	timer_delete(&peer->passive_keepalive_timer);
+	arm_persistent(peer);
+}
+
+void ptun_timers_data_received(struct ptun_peer *peer)
+{
+	if (!timer_pending(&peer->passive_keepalive_timer))
+		mod_timer(&peer->passive_keepalive_timer,
+			  jiffies + PTUN_KEEPALIVE_TIMEOUT * HZ);
+}
+
+void ptun_timers_any_received(struct ptun_peer *peer)
+{
+	timer_delete(&peer->dead_session_timer);
+	arm_persistent(peer);
+}
+
+void ptun_timers_handshake_initiated(struct ptun_peer *peer)
+{
+	unsigned int retries = min(READ_ONCE(peer->hs_retries), 4U);
+	unsigned long base = (PTUN_REKEY_TIMEOUT_MIN << retries) * HZ;
+
+	base = min_t(unsigned long, base, PTUN_REKEY_TIMEOUT_MAX * HZ);
+	mod_timer(&peer->retransmit_timer, jiffies + base * 2 / 3 +
+		  get_random_u32_below(base * 2 / 3 + 1));
+}
+
+void ptun_timers_handshake_complete(struct ptun_peer *peer)
+{
+	timer_delete(&peer->retransmit_timer);
+}
+
+void ptun_timers_session_derived(struct ptun_peer *peer)
+{
+	mod_timer(&peer->expiry_timer,
+		  jiffies + (PTUN_REJECT_AFTER_TIME + 1) * HZ);
+}
+
+/* Configuration changed or the device came up: start right away. */
+void ptun_timers_persistent_keepalive(struct ptun_peer *peer)
+{
+	if (running(peer) && READ_ONCE(peer->keepalive))
+		ptun_send_keepalive(peer);
+}
