@@ -109,7 +109,7 @@ $(CHECKPATCH):
 
 lint: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --show-types -f \
-		$(sort $(wildcard kmod/*.[ch])) uapi/linux/ptun.h
+		$(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch]))) uapi/linux/ptun.h
 
 # In a directory of its own, so that it never mixes with other builds
 sparse:

@@ -6,8 +6,13 @@
  * for the transform and the skb, freed when the request is done. AES-NI
  * GCM is asynchronous when the FPU is not usable in the current context
  * (it then defers to cryptd), so every request may complete later, on a
- * workqueue; CRYPTO_TFM_REQ_MAY_BACKLOG makes a busy driver queue the
- * request instead of refusing it.
+ * workqueue.
+ *
+ * Requests are not allowed to backlog: a driver whose queue is full
+ * (cryptd holds 1000 per CPU by default) refuses them with -ENOSPC and
+ * the packet is dropped. A backlog would queue without limit whatever a
+ * sender, or anyone who can guess a receiver index, throws at us faster
+ * than the CPU can open it.
  */
 
 #include <crypto/aead.h>
@@ -45,9 +50,6 @@ static void finish(struct crypt_req *cr, int err)
 
 static void crypt_done(void *data, int err)
 {
-	/* A backlogged request entered the queue; the real result follows. */
-	if (err == -EINPROGRESS)
-		return;
 	local_bh_disable();
 	finish(data, err);
 	local_bh_enable();
@@ -97,7 +99,7 @@ void ptun_crypt(struct sk_buff *skb, struct crypto_aead *tfm, bool encrypt,
 	/* The ciphertext is followed by the tag; the plaintext is not. */
 	cryptlen = skb->len - sizeof(*msg) - (encrypt ? PTUN_TAG_SIZE : 0);
 	aead_request_set_tfm(req, tfm);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+	aead_request_set_callback(req, 0,
 				  ptun_crypto_done_pick(crypt_done,
 							crypt_done_request),
 				  cr);
@@ -105,7 +107,7 @@ void ptun_crypt(struct sk_buff *skb, struct crypto_aead *tfm, bool encrypt,
 	aead_request_set_crypt(req, sg, sg, cryptlen, cr->nonce);
 
 	ret = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
-	if (ret == -EINPROGRESS || ret == -EBUSY)
+	if (ret == -EINPROGRESS)
 		return;
 	finish(cr, ret);
 }

@@ -24,12 +24,8 @@ struct ptun_session;
 struct ptun_skb_cb {
 	/* referenced; the session also holds the peer */
 	struct ptun_session *s;
-	union {
-		/* transmit: length of the inner packet, 0 for a keepalive */
-		unsigned int inner_len;
-		/* receive: the outer source, the peer's endpoint if it authenticates */
-		struct ptun_endpoint src;
-	};
+	/* transmit: length of the inner packet, 0 for a keepalive */
+	unsigned int inner_len;
 	/* the outer header's DS field: to be sent, or as received */
 	u8 ds;
 };
@@ -48,7 +44,8 @@ typedef void (*ptun_crypt_done_t)(struct sk_buff *skb, int err);
  * nonce. When sealing, the skb must already end with room for the tag.
  * @nfrags is what skb_cow_data() returned. @done runs exactly once, with
  * BH disabled, maybe on another CPU after ptun_crypt() returned; err is 0
- * or why the AEAD failed (-EBADMSG: the message does not authenticate).
+ * or why the AEAD failed (-EBADMSG: the message does not authenticate;
+ * -ENOMEM, -ENOSPC: no memory, or the crypto driver's queue is full).
  */
 void ptun_crypt(struct sk_buff *skb, struct crypto_aead *tfm, bool encrypt,
 		int nfrags, ptun_crypt_done_t done);

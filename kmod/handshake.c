@@ -105,7 +105,7 @@ static void initiate(struct work_struct *work)
 	atomic64_set(&peer->hs_last_sent_ns, now_ns());
 	mutex_unlock(&peer->hs_lock);
 
-	ptun_socket_send_buffer(ptun, &ep, &msg, sizeof(msg));
+	ptun_socket_send_buffer_to_peer(peer, &msg, sizeof(msg));
 	ptun_timers_handshake_initiated(peer);
 	ptun_timers_any_sent(peer);
 	goto out;

@@ -9,6 +9,7 @@
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <net/dst_cache.h>
 
 #include "allowedips.h"
 #include "device.h"
@@ -27,6 +28,10 @@ struct ptun_peer *ptun_peer_create(const u8 public_key[PTUN_KEY_LEN],
 		return NULL;
 	kref_init(&peer->refs);
 	memcpy(peer->public_key, public_key, PTUN_KEY_LEN);
+	if (dst_cache_init(&peer->endpoint_cache, gfp)) {
+		kfree(peer);
+		return NULL;
+	}
 	rwlock_init(&peer->endpoint_lock);
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
 	ptun_session_slots_init(&peer->sessions);
@@ -46,6 +51,7 @@ void ptun_peer_destroy(struct ptun_peer *peer)
 		return;
 	ptun_allowedips_free(rcu_dereference_protected(peer->allowed_ips, 1));
 	ptun_peer_keys_free(rcu_dereference_protected(peer->keys, 1));
+	dst_cache_destroy(&peer->endpoint_cache);
 	mutex_destroy(&peer->hs_lock);
 	kfree_sensitive(peer);
 }
@@ -237,6 +243,7 @@ void ptun_peer_set_endpoint(struct ptun_peer *peer,
 {
 	write_lock_bh(&peer->endpoint_lock);
 	peer->endpoint = *ep;
+	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 }
 

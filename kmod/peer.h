@@ -11,7 +11,9 @@
  *   public_key        never changes during the peer's life
  *   preshared_key,
  *   has_preshared_key written and read under ptun->lock
- *   endpoint          endpoint_lock (readers may run in softirq)
+ *   endpoint,
+ *   endpoint_cache    endpoint_lock (readers may run in softirq); the
+ *                     cached route is the route to endpoint
  *   keepalive         written under ptun->lock, read with READ_ONCE()
  *   allowed_ips       RCU pointer, replaced under ptun->lock
  *   keys              RCU pointer, replaced under ptun->lock
@@ -38,6 +40,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/ptun.h>
+#include <net/dst_cache.h>
 
 #include "noise.h"
 #include "session.h"
@@ -45,12 +48,21 @@
 struct ptun_allowedips;
 struct ptun_device;
 
-/* sa_family is AF_UNSPEC while no endpoint is known. */
+/*
+ * sa_family is AF_UNSPEC while no endpoint is known. src is our own
+ * address the peer last reached us at, of the same family, zero if none:
+ * a gateway with several addresses answers from the one it was called at,
+ * or a NAT or firewall in front of the peer would not recognise the reply.
+ */
 struct ptun_endpoint {
 	union {
 		struct sockaddr addr;
 		struct sockaddr_in addr4;
 		struct sockaddr_in6 addr6;
+	};
+	union {
+		struct in_addr src4;
+		struct in6_addr src6;
 	};
 };
 
@@ -70,6 +82,7 @@ struct ptun_peer {
 	u16 keepalive;
 	rwlock_t endpoint_lock;
 	struct ptun_endpoint endpoint;
+	struct dst_cache endpoint_cache;
 	struct ptun_allowedips __rcu *allowed_ips;
 	struct ptun_peer_keys __rcu *keys;
 	struct ptun_session_slots sessions;

@@ -51,25 +51,31 @@ static bool endpoint_eq(const struct ptun_endpoint *a,
 	switch (a->addr.sa_family) {
 	case AF_INET:
 		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->src4.s_addr == b->src4.s_addr;
 	case AF_INET6:
 		return a->addr6.sin6_port == b->addr6.sin6_port &&
 		       ipv6_addr_equal(&a->addr6.sin6_addr,
 				       &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
+		       ipv6_addr_equal(&a->src6, &b->src6);
 	}
 	return true;
 }
 
-/* Roaming: an authenticated message moves the peer to where it came from. */
-static void update_endpoint(struct ptun_peer *peer,
-			    const struct ptun_endpoint *src)
+/*
+ * Roaming: an authenticated message moves the peer to where it came from,
+ * and our replies to the address it was sent to. The outer headers are
+ * still in front of the message.
+ */
+static void update_endpoint(struct ptun_peer *peer, struct sk_buff *skb)
 {
-	struct ptun_endpoint cur;
+	struct ptun_endpoint cur, src;
 
+	ptun_socket_endpoint_from_skb(&src, skb);
 	ptun_peer_get_endpoint(peer, &cur);
-	if (!endpoint_eq(&cur, src))
-		ptun_peer_set_endpoint(peer, src);
+	if (!endpoint_eq(&cur, &src))
+		ptun_peer_set_endpoint(peer, &src);
 }
 
 /*
@@ -136,10 +142,11 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	__be16 proto;
 
 	if (unlikely(err)) {
-		if (err != -EBADMSG)
-			net_dbg_ratelimited("%s: decryption failed: %d\n",
-					    dev->name, err);
-		return PTUN_A_STATS_DROP_AUTH;
+		if (err == -EBADMSG)
+			return PTUN_A_STATS_DROP_AUTH;
+		net_dbg_ratelimited("%s: decryption failed: %d\n", dev->name,
+				    err);
+		return PTUN_A_STATS_DROP_RX_ERROR;
 	}
 	if (!ptun_replay_accept(&s->replay, le64_to_cpu(msg->counter)))
 		return PTUN_A_STATS_DROP_REPLAY;
@@ -147,7 +154,7 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	/* The initiator holds the keys: its first message confirms them. */
 	if (ptun_session_confirm(&peer->sessions, s))
 		ptun_send_staged(peer);
-	update_endpoint(peer, &ptun_skb_cb(skb)->src);
+	update_endpoint(peer, skb);
 	ptun_timers_any_received(peer);
 
 	__skb_pull(skb, sizeof(*msg));
@@ -220,7 +227,6 @@ static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
 {
 	const struct ptun_msg_data *msg = (const void *)skb->data;
 	enum ptun_stats_attr reason;
-	struct ptun_endpoint src;
 	struct ptun_session *s;
 	struct ptun_peer *peer;
 	struct sk_buff *trailer;
@@ -241,16 +247,13 @@ static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
 		goto err_put;
 	}
 
-	/* Read before skb->cb is ours: the IPv6 scope comes from IP6CB(). */
-	ptun_socket_endpoint_from_skb(&src, skb);
-	ptun_skb_cb(skb)->src = src;
 	if (ip_hdr(skb)->version == 4)
 		ptun_skb_cb(skb)->ds = ipv4_get_dsfield(ip_hdr(skb));
 	else
 		ptun_skb_cb(skb)->ds = ipv6_get_dsfield(ipv6_hdr(skb));
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (nfrags < 0) {
-		reason = PTUN_A_STATS_DROP_MALFORMED;
+		reason = PTUN_A_STATS_DROP_RX_ERROR;
 		goto err_put;
 	}
 	ptun_skb_cb(skb)->s = s;

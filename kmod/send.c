@@ -59,7 +59,6 @@ static void sent(struct sk_buff *skb, int err)
 	struct ptun_peer *peer = s->peer;
 	struct ptun_device *ptun = peer->ptun;
 	struct net_device *dev = ptun->dev;
-	struct ptun_endpoint ep;
 
 	if (unlikely(err)) {
 		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
@@ -68,8 +67,7 @@ static void sent(struct sk_buff *skb, int err)
 		goto out;
 	}
 
-	ptun_peer_get_endpoint(peer, &ep);
-	if (ptun_socket_send_skb_ds(ptun, &ep, skb, ptun_skb_cb(skb)->ds)) {
+	if (ptun_socket_send_skb_to_peer(peer, skb, ptun_skb_cb(skb)->ds)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		goto out;
 	}

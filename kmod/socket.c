@@ -19,6 +19,8 @@
 #include <linux/skbuff.h>
 #include <linux/string.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/dst_cache.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -157,28 +159,44 @@ void ptun_socket_close(struct ptun_device *ptun)
 }
 
 static int send4(struct ptun_device *ptun, struct sock *sk,
-		 const struct sockaddr_in *dst, struct sk_buff *skb, u8 ds)
+		 const struct sockaddr_in *dst, const struct in_addr *src,
+		 struct dst_cache *cache, struct sk_buff *skb, u8 ds)
 {
 	struct flowi4 fl4 = {
+		.saddr = src->s_addr,
 		.daddr = dst->sin_addr.s_addr,
 		.fl4_dport = dst->sin_port,
 		.fl4_sport = inet_sk(sk)->inet_sport,
 		.flowi4_proto = IPPROTO_UDP,
 	};
-	struct rtable *rt;
+	struct rtable *rt = NULL;
 
-	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
-	if (IS_ERR(rt)) {
-		net_dbg_ratelimited("%s: no route to %pI4:%u: %ld\n",
-				    ptun->dev->name, &dst->sin_addr,
-				    ntohs(dst->sin_port), PTR_ERR(rt));
-		return PTR_ERR(rt);
-	}
-	if (unlikely(rt->dst.dev == ptun->dev)) {
-		ip_rt_put(rt);
-		net_dbg_ratelimited("%s: the route to %pI4 leads into the tunnel itself\n",
-				    ptun->dev->name, &dst->sin_addr);
-		return -ELOOP;
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl4.saddr);
+	if (!rt) {
+		rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+		/*
+		 * The address we were reached at is gone (-ENETUNREACH) or
+		 * cannot be a source: another will do.
+		 */
+		if (IS_ERR(rt) && fl4.saddr) {
+			fl4.saddr = 0;
+			rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+		}
+		if (IS_ERR(rt)) {
+			net_dbg_ratelimited("%s: no route to %pI4:%u: %ld\n",
+					    ptun->dev->name, &dst->sin_addr,
+					    ntohs(dst->sin_port), PTR_ERR(rt));
+			return PTR_ERR(rt);
+		}
+		if (unlikely(rt->dst.dev == ptun->dev)) {
+			ip_rt_put(rt);
+			net_dbg_ratelimited("%s: the route to %pI4 leads into the tunnel itself\n",
+					    ptun->dev->name, &dst->sin_addr);
+			return -ELOOP;
+		}
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl4.saddr);
 	}
 	udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, ds,
 			    ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
@@ -189,9 +207,11 @@ static int send4(struct ptun_device *ptun, struct sock *sk,
 
 #if IS_ENABLED(CONFIG_IPV6)
 static int send6(struct ptun_device *ptun, struct sock *sk,
-		 const struct sockaddr_in6 *dst, struct sk_buff *skb, u8 ds)
+		 const struct sockaddr_in6 *dst, const struct in6_addr *src,
+		 struct dst_cache *cache, struct sk_buff *skb, u8 ds)
 {
 	struct flowi6 fl6 = {
+		.saddr = *src,
 		.daddr = dst->sin6_addr,
 		.fl6_dport = dst->sin6_port,
 		.fl6_sport = inet_sk(sk)->inet_sport,
@@ -199,20 +219,35 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
 		/* link-local endpoints name their interface */
 		.flowi6_oif = dst->sin6_scope_id,
 	};
-	struct dst_entry *route;
+	struct dst_entry *route = NULL;
 
-	route = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
-	if (IS_ERR(route)) {
-		net_dbg_ratelimited("%s: no route to [%pI6c]:%u: %ld\n",
-				    ptun->dev->name, &dst->sin6_addr,
-				    ntohs(dst->sin6_port), PTR_ERR(route));
-		return PTR_ERR(route);
-	}
-	if (unlikely(route->dev == ptun->dev)) {
-		dst_release(route);
-		net_dbg_ratelimited("%s: the route to %pI6c leads into the tunnel itself\n",
-				    ptun->dev->name, &dst->sin6_addr);
-		return -ELOOP;
+	if (cache)
+		route = dst_cache_get_ip6(cache, &fl6.saddr);
+	if (!route) {
+		/*
+		 * IPv6 routing takes any source it is given: drop one that is
+		 * no longer ours.
+		 */
+		if (!ipv6_addr_any(&fl6.saddr) &&
+		    !ipv6_chk_addr(sock_net(sk), &fl6.saddr, NULL, 0))
+			fl6.saddr = in6addr_any;
+		route = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6,
+							NULL);
+		if (IS_ERR(route)) {
+			net_dbg_ratelimited("%s: no route to [%pI6c]:%u: %ld\n",
+					    ptun->dev->name, &dst->sin6_addr,
+					    ntohs(dst->sin6_port),
+					    PTR_ERR(route));
+			return PTR_ERR(route);
+		}
+		if (unlikely(route->dev == ptun->dev)) {
+			dst_release(route);
+			net_dbg_ratelimited("%s: the route to %pI6c leads into the tunnel itself\n",
+					    ptun->dev->name, &dst->sin6_addr);
+			return -ELOOP;
+		}
+		if (cache)
+			dst_cache_set_ip6(cache, route, &fl6.saddr);
 	}
 	/* skb_scrub_packet() is ours to call: this path does not. */
 	skb_scrub_packet(skb, !net_eq(sock_net(sk), dev_net(ptun->dev)));
@@ -223,7 +258,8 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
 }
 #else
 static int send6(struct ptun_device *ptun, struct sock *sk,
-		 const struct sockaddr_in6 *dst, struct sk_buff *skb, u8 ds)
+		 const struct sockaddr_in6 *dst, const struct in6_addr *src,
+		 struct dst_cache *cache, struct sk_buff *skb, u8 ds)
 {
 	return -EAFNOSUPPORT;
 }
@@ -233,10 +269,10 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
  * The tunnel helpers count packets on skb->dev (and on the device passed
  * for IPv6) when there is one; the data path counts the inner packets on
  * the ptun device itself, so the outer datagram leaves with no device.
+ * @cache, if not NULL, holds the route to @dst. Consumes @skb.
  */
-int ptun_socket_send_skb_ds(struct ptun_device *ptun,
-			    const struct ptun_endpoint *dst,
-			    struct sk_buff *skb, u8 ds)
+static int send_skb(struct ptun_device *ptun, const struct ptun_endpoint *dst,
+		    struct dst_cache *cache, struct sk_buff *skb, u8 ds)
 {
 	struct socket *sock = NULL;
 	int ret;
@@ -250,13 +286,13 @@ int ptun_socket_send_skb_ds(struct ptun_device *ptun,
 	switch (dst->addr.sa_family) {
 	case AF_INET:
 		sock = rcu_dereference_bh(ptun->sock4);
-		ret = sock ? send4(ptun, sock->sk, &dst->addr4, skb, ds) :
-			     -ENETDOWN;
+		ret = sock ? send4(ptun, sock->sk, &dst->addr4, &dst->src4,
+				   cache, skb, ds) : -ENETDOWN;
 		break;
 	case AF_INET6:
 		sock = rcu_dereference_bh(ptun->sock6);
-		ret = sock ? send6(ptun, sock->sk, &dst->addr6, skb, ds) :
-			     -ENETDOWN;
+		ret = sock ? send6(ptun, sock->sk, &dst->addr6, &dst->src6,
+				   cache, skb, ds) : -ENETDOWN;
 		break;
 	default:
 		/* no endpoint known */
@@ -272,27 +308,52 @@ int ptun_socket_send_skb_ds(struct ptun_device *ptun,
 	return ret;
 }
 
-int ptun_socket_send_skb(struct ptun_device *ptun,
-			 const struct ptun_endpoint *dst, struct sk_buff *skb)
+int ptun_socket_send_skb_to_peer(struct ptun_peer *peer, struct sk_buff *skb,
+				 u8 ds)
 {
-	return ptun_socket_send_skb_ds(ptun, dst, skb, 0);
+	int ret;
+
+	/*
+	 * The endpoint cannot change, and with it the cached route, while
+	 * the route is looked up and used.
+	 */
+	read_lock_bh(&peer->endpoint_lock);
+	ret = send_skb(peer->ptun, &peer->endpoint, &peer->endpoint_cache,
+		       skb, ds);
+	read_unlock_bh(&peer->endpoint_lock);
+	return ret;
+}
+
+static struct sk_buff *buffer_skb(struct ptun_device *ptun, const void *buf,
+				  size_t len)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(PTUN_TX_HEADROOM + len, GFP_ATOMIC);
+	if (!skb) {
+		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_TX_ERROR);
+		return NULL;
+	}
+	skb_reserve(skb, PTUN_TX_HEADROOM);
+	skb_put_data(skb, buf, len);
+	return skb;
+}
+
+int ptun_socket_send_buffer_to_peer(struct ptun_peer *peer, const void *buf,
+				    size_t len)
+{
+	struct sk_buff *skb = buffer_skb(peer->ptun, buf, len);
+
+	return skb ? ptun_socket_send_skb_to_peer(peer, skb, 0) : -ENOMEM;
 }
 
 int ptun_socket_send_buffer(struct ptun_device *ptun,
 			    const struct ptun_endpoint *dst,
 			    const void *buf, size_t len)
 {
-	unsigned int headroom = PTUN_TX_HEADROOM;
-	struct sk_buff *skb;
+	struct sk_buff *skb = buffer_skb(ptun, buf, len);
 
-	skb = alloc_skb(headroom + len, GFP_ATOMIC);
-	if (!skb) {
-		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_TX_ERROR);
-		return -ENOMEM;
-	}
-	skb_reserve(skb, headroom);
-	skb_put_data(skb, buf, len);
-	return ptun_socket_send_skb(ptun, dst, skb);
+	return skb ? send_skb(ptun, dst, NULL, skb, 0) : -ENOMEM;
 }
 
 void ptun_socket_endpoint_from_skb(struct ptun_endpoint *ep,
@@ -305,14 +366,17 @@ void ptun_socket_endpoint_from_skb(struct ptun_endpoint *ep,
 		ep->addr4.sin_family = AF_INET;
 		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 		ep->addr4.sin_port = uh->source;
+		ep->src4.s_addr = ip_hdr(skb)->daddr;
 	} else if (ip_hdr(skb)->version == 6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
 		ep->addr6.sin6_family = AF_INET6;
 		ep->addr6.sin6_addr = ip6h->saddr;
 		ep->addr6.sin6_port = uh->source;
+		ep->src6 = ip6h->daddr;
+		/* not IP6CB()'s iif: skb->cb may be ours by now */
 		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ip6h->saddr,
-							      inet6_iif(skb));
+							      skb->skb_iif);
 	} else {
 		ep->addr.sa_family = AF_UNSPEC;
 	}

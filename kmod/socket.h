@@ -11,6 +11,7 @@
 
 struct ptun_device;
 struct ptun_endpoint;
+struct ptun_peer;
 struct sk_buff;
 
 /*
@@ -21,17 +22,22 @@ struct sk_buff;
 int ptun_socket_open(struct ptun_device *ptun, u16 port);
 void ptun_socket_close(struct ptun_device *ptun);
 
-/* Sends @len bytes to @dst from the device's port. Any context. */
+/*
+ * Sends @len bytes to @dst from the device's port, uncached: replies to
+ * whoever sent a handshake message. Any context.
+ */
 int ptun_socket_send_buffer(struct ptun_device *ptun,
 			    const struct ptun_endpoint *dst,
 			    const void *buf, size_t len);
-/* Sends an skb holding a complete ptun message to @dst; consumes @skb. */
-int ptun_socket_send_skb(struct ptun_device *ptun,
-			 const struct ptun_endpoint *dst, struct sk_buff *skb);
-/* The same with @ds as the outer DS field (TOS, traffic class): ECN. */
-int ptun_socket_send_skb_ds(struct ptun_device *ptun,
-			    const struct ptun_endpoint *dst,
-			    struct sk_buff *skb, u8 ds);
+/*
+ * Sends a complete ptun message to the peer's current endpoint, through
+ * the peer's route cache, with @ds as the outer DS field (TOS, traffic
+ * class: ECN). Consumes @skb. Any context.
+ */
+int ptun_socket_send_skb_to_peer(struct ptun_peer *peer, struct sk_buff *skb,
+				 u8 ds);
+int ptun_socket_send_buffer_to_peer(struct ptun_peer *peer, const void *buf,
+				    size_t len);
 
 /* The outer source address and port of a received UDP packet. */
 void ptun_socket_endpoint_from_skb(struct ptun_endpoint *ep,

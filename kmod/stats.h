@@ -17,7 +17,7 @@ struct sk_buff;
 
 /* The drop reasons are the contiguous PTUN_A_STATS_DROP_* attributes. */
 #define PTUN_STATS_DROP_FIRST	PTUN_A_STATS_DROP_AUTH
-#define PTUN_STATS_DROP_LAST	PTUN_A_STATS_DROP_TX_ERROR
+#define PTUN_STATS_DROP_LAST	PTUN_A_STATS_DROP_RX_ERROR
 #define PTUN_STATS_NR_DROPS	(PTUN_STATS_DROP_LAST - PTUN_STATS_DROP_FIRST + 1)
 
 struct ptun_pcpu_stats {

@@ -69,9 +69,32 @@ check "ip link del removes the device" in_ns a ip link del ptun0
 check_fails "deleted device is gone" in_ns a ip link show ptun0
 check_fails "netlink no longer finds it" ptun_in a show ptun0
 
-check "recreate a device in namespace a" in_ns a ip link add ptun2 type ptun
 keypair x
 keypair y
+
+# A new link gets a random IPv6 link-local address and the kernel sends
+# router solicitations from it, which the allowed IPs do not cover (README:
+# they show as dst-not-allowed); without link-local address, none are sent.
+check "device whose kernel may solicit routers" in_ns a ip link add ptun3 type ptun
+check "device with addrgenmode none" eval "in_ns a ip link add ptun4 type ptun &&
+	in_ns a ip link set ptun4 addrgenmode none"
+for dev in ptun3 ptun4; do
+	_t ip netns exec a "$PTUN" set $dev private-key "$TMP/x.key" \
+		peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8
+	_t ip -n a link set $dev up
+done
+dst_drops()
+{
+	[ "$(ptun_in a show "$1" drop-dst-not-allowed)" -gt 0 ]
+}
+check "the first counts the solicitations as dst-not-allowed" \
+	wait_for 15 dst_drops ptun3
+check_eq "the one with addrgenmode none counts nothing" 0 \
+	"$(ptun_in a show ptun4 drop-dst-not-allowed)"
+check_eq "and has no IPv6 address" "" \
+	"$(in_ns a ip -6 -o addr show dev ptun4)"
+
+check "recreate a device in namespace a" in_ns a ip link add ptun2 type ptun
 check "give it keys and a peer" ptun_in a set ptun2 private-key "$TMP/x.key" \
 	peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8 endpoint 127.0.0.1:1234
 check "rmmod with devices in two namespaces" rmmod ptun

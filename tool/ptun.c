@@ -63,7 +63,8 @@ static void usage(FILE *f)
 		"  endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes\n"
 		"  tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay\n"
 		"  drop-src-not-allowed drop-dst-not-allowed drop-no-session\n"
-		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n",
+		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n"
+		"  drop-rx-error\n",
 		PROG_NAME);
 }
 

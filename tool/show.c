@@ -274,9 +274,10 @@ static const char *const drop_names[][2] = {
 	{ "cipher-mismatch", "cipher_mismatch" },
 	{ "handshake", "handshake" },
 	{ "tx-error", "tx_error" },
+	{ "rx-error", "rx_error" },
 };
 
-#define N_DROPS (PTUN_A_STATS_DROP_TX_ERROR - PTUN_A_STATS_DROP_AUTH + 1)
+#define N_DROPS (PTUN_A_STATS_DROP_RX_ERROR - PTUN_A_STATS_DROP_AUTH + 1)
 _Static_assert(ARRAY_SIZE(drop_names) == N_DROPS,
 	       "one name per drop reason");
 
@@ -549,6 +550,7 @@ static const struct field fields[] = {
 	{ "drop-cipher-mismatch", F_STAT, PTUN_A_STATS_DROP_CIPHER_MISMATCH },
 	{ "drop-handshake", F_STAT, PTUN_A_STATS_DROP_HANDSHAKE },
 	{ "drop-tx-error", F_STAT, PTUN_A_STATS_DROP_TX_ERROR },
+	{ "drop-rx-error", F_STAT, PTUN_A_STATS_DROP_RX_ERROR },
 };
 
 static const struct field *find_field(const char *name)

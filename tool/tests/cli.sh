@@ -188,7 +188,7 @@ if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 		"$(printf '%s' "$json" | jq -c 'keys')"
 	is "json: peer keys" '["allowed_ips","endpoint","persistent_keepalive","preshared_key","public_key"]' \
 		"$(printf '%s' "$json" | jq -c '.peer | keys')"
-	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay src_not_allowed tx_error' \
+	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay rx_error src_not_allowed tx_error' \
 		"$(printf '%s' "$json" | jq -r '.stats.drops | keys | join(" ")')"
 	is "json: preshared key is a flag" true "$(printf '%s' "$json" | jq '.peer.preshared_key')"
 	is "json: allowed ips" '["10.0.0.0/24","fd00::/64"]' "$(printf '%s' "$json" | jq -c '.peer.allowed_ips')"

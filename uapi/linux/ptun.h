@@ -187,6 +187,8 @@ enum ptun_stats_attr {
 	PTUN_A_STATS_DROP_HANDSHAKE,
 	/* transmit with no peer or no endpoint, or the underlay refused it */
 	PTUN_A_STATS_DROP_TX_ERROR,
+	/* received, but no memory or crypto queue room to process it */
+	PTUN_A_STATS_DROP_RX_ERROR,
 	__PTUN_A_STATS_MAX
 };
 
