@@ -6,6 +6,8 @@
 #   make check        every test: CLI unit tests, then the selftests in QEMU
 #                     on each kernel of VM_KERNELS
 #   make demo         two sites joined by ptun, in a QEMU guest
+#   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
+#                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
 #   make install      module (+ depmod) and CLI; honours DESTDIR
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
@@ -17,6 +19,9 @@
 
 VM_KERNELS ?= 6.1 6.12
 DEMO_KERNEL ?= 6.12
+BENCH_KERNEL ?= $(DEMO_KERNEL)
+BENCH_ROUNDS ?= 3
+BENCH_SECONDS ?= 3
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -42,7 +47,7 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check demo install clean lint sparse \
+.PHONY: all module tool deps check demo bench install clean lint sparse \
 	vm-modules module-for tool-test
 
 all: module tool
@@ -84,6 +89,16 @@ demo: deps
 	$(MAKE) tool
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(DEMO_KERNEL))
 	selftests/vm/run --kernel $(DEMO_KERNEL) --script selftests/demo.sh
+
+# The guest does not inherit make's environment: a one-line script under
+# build/ carries the settings to selftests/bench/throughput.sh.
+bench: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	@mkdir -p build/bench
+	@printf 'BENCH_ROUNDS=%s BENCH_SECONDS=%s exec bash %s\n' '$(BENCH_ROUNDS)' \
+		'$(BENCH_SECONDS)' '$(CURDIR)/selftests/bench/throughput.sh' > build/bench/run.sh
+	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/run.sh
 
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
