@@ -109,6 +109,11 @@ static int ptun_stop(struct net_device *dev)
 	mutex_lock(&ptun->lock);
 	ptun->up = false;
 	ptun_socket_close(ptun);
+	/*
+	 * A message that waited in the queue would otherwise still install
+	 * a session on the device that is going down.
+	 */
+	ptun_handshake_flush(ptun);
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (peer) {

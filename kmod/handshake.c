@@ -349,13 +349,17 @@ static bool screen(struct ptun_device *ptun,
 		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "bad mac1");
 		return false;
 	case PTUN_COOKIE_NEED_COOKIE:
-		if (!ptun_ratelimiter_allow(&ptun->ratelimiter, src))
+		if (!ptun_ratelimiter_allow(&ptun->ratelimiter, src)) {
+			drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "rate limited");
 			return false;
+		}
 		/* both handshake messages carry the sender index at 4 */
 		memcpy(&sender, msg + 4, sizeof(sender));
 		ptun_cookie_reply_create(&ptun->cookie, keys->cookie_send,
 					 &reply, sender, macs->mac1, src);
 		ptun_socket_send_buffer(ptun, src, &reply, sizeof(reply));
+		/* answered, not processed: the sender retries with mac2 */
+		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "under load, cookie sent");
 		return false;
 	case PTUN_COOKIE_OK:
 		break;
@@ -458,10 +462,15 @@ int ptun_handshake_device_init(struct ptun_device *ptun)
 	return 0;
 }
 
-/* Once no socket can queue any more: after the sockets are closed. */
-void ptun_handshake_device_uninit(struct ptun_device *ptun)
+void ptun_handshake_flush(struct ptun_device *ptun)
 {
 	cancel_work_sync(&ptun->hs_work);
 	skb_queue_purge(&ptun->hs_queue);
+}
+
+/* Once no socket can queue any more: after the sockets are closed. */
+void ptun_handshake_device_uninit(struct ptun_device *ptun)
+{
+	ptun_handshake_flush(ptun);
 	ptun_cookie_wipe(&ptun->cookie);
 }

@@ -21,6 +21,11 @@ struct sk_buff;
 int ptun_handshake_device_init(struct ptun_device *ptun);
 void ptun_handshake_peer_init(struct ptun_peer *peer);
 void ptun_handshake_device_uninit(struct ptun_device *ptun);
+/*
+ * Forgets the handshake messages received but not processed yet. Only
+ * once the sockets are closed, so that no more can arrive.
+ */
+void ptun_handshake_flush(struct ptun_device *ptun);
 
 /* Any context. Takes ownership of @skb (a type 1, 2 or 3 message). */
 void ptun_handshake_rx(struct ptun_device *ptun, struct sk_buff *skb);

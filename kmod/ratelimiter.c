@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handshake rate limiting per source. The budget is kept in nanoseconds:
+ * Handshake rate limiting per bucket of sources. The budget is kept in nanoseconds:
  * a message costs NSEC_PER_SEC / rate, credit grows with elapsed time and
  * is capped at the cost of a burst.
  */
@@ -43,9 +43,7 @@ bool ptun_ratelimiter_allow(struct ptun_ratelimiter *rl,
 	slot = &rl->slots[siphash_1u64(id, &rl->key) % PTUN_RATELIMIT_SLOTS];
 
 	spin_lock(&rl->lock);
-	if (slot->source != id || !slot->last_ns) {
-		/* A new source starts with a full burst. */
-		slot->source = id;
+	if (!slot->last_ns) {
 		slot->tokens = BURST_NS;
 	} else {
 		slot->tokens = min_t(u64, BURST_NS,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-source token buckets for handshake messages (docs/PROTOCOL.md,
- * section 5): each IPv4 address or IPv6 /64 gets PTUN_RATELIMIT_RATE
- * messages a second with bursts of PTUN_RATELIMIT_BURST.
+ * Token buckets for handshake messages (docs/PROTOCOL.md, section 5):
+ * sources (an IPv4 address, an IPv6 /64) are hashed into
+ * PTUN_RATELIMIT_SLOTS buckets of PTUN_RATELIMIT_RATE messages a second
+ * with bursts of PTUN_RATELIMIT_BURST.
  */
 
 #ifndef _PTUN_RATELIMITER_H
@@ -16,17 +17,19 @@
 
 #define PTUN_RATELIMIT_RATE	20
 #define PTUN_RATELIMIT_BURST	5
-#define PTUN_RATELIMIT_SLOTS	256
+#define PTUN_RATELIMIT_SLOTS	1024
 
 struct ptun_ratelimit_slot {
-	u64 source;
 	u64 tokens;	/* in nanoseconds of credit */
-	u64 last_ns;
+	u64 last_ns;	/* 0: never used */
 };
 
 /*
- * A fixed table indexed by a keyed hash of the source: two sources that
- * collide share a bucket, and the random key makes that unpredictable.
+ * A fixed table indexed by a keyed hash of the source. Sources that
+ * collide share their bucket's budget, and the random key makes it
+ * unpredictable which do. A bucket never starts afresh for a newcomer:
+ * two sources taking turns would each find a full burst, and an attacker
+ * with many addresses could send without any limit.
  */
 struct ptun_ratelimiter {
 	spinlock_t lock;	/* the slots; taken in process context only */
