@@ -34,6 +34,11 @@ module_param(rekey_after_time, uint, 0644);
 MODULE_PARM_DESC(rekey_after_time,
 		 "seconds after which the initiator rekeys a session (testing; default 120)");
 
+static unsigned int handshake_load_mark = PTUN_HS_QUEUE_MAX / 8;
+module_param(handshake_load_mark, uint, 0644);
+MODULE_PARM_DESC(handshake_load_mark,
+		 "queued handshake messages from which a valid mac2 (a cookie) is demanded; 0: always (default 512)");
+
 static void drop(struct ptun_device *ptun, enum ptun_stats_attr reason,
 		 const char *why)
 {
@@ -303,16 +308,26 @@ static void consume_cookie(struct ptun_device *ptun, struct ptun_peer *peer,
 			   const struct ptun_noise_keys *keys,
 			   const struct ptun_msg_cookie *msg)
 {
+	__le32 index = msg->receiver_index;
 	bool ours;
 
+	/*
+	 * It answers our pending initiation, or a response of ours, whose
+	 * sender index is the new session's: when both ends are under load,
+	 * the responder needs the initiator's cookie too.
+	 */
 	mutex_lock(&peer->hs_lock);
-	ours = peer->hs_pending && msg->receiver_index == peer->hs.local_index;
+	ours = (peer->hs_pending && index == peer->hs.local_index) ||
+	       ptun_session_index_used(&peer->sessions, index);
 	mutex_unlock(&peer->hs_lock);
 
 	if (!ours || !ptun_cookie_reply_consume(&ptun->cookie,
 						keys->cookie_recv, msg))
 		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "unexpected cookie reply");
-	/* The retransmit timer sends the initiation again, with mac2. */
+	/*
+	 * The initiator's retransmit timer sends the initiation again, with
+	 * mac2, and a new response then carries mac2 too.
+	 */
 }
 
 static size_t message_size(u8 type)
@@ -337,7 +352,7 @@ static bool screen(struct ptun_device *ptun,
 		   const u8 *msg, size_t len, const struct ptun_endpoint *src)
 {
 	bool under_load = skb_queue_len(&ptun->hs_queue) >=
-			  PTUN_HS_QUEUE_MAX / 8;
+			  READ_ONCE(handshake_load_mark);
 	const struct ptun_msg_macs *macs = (const void *)(msg + len -
 							   sizeof(*macs));
 	struct ptun_msg_cookie reply;
