@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handshake rate limiting per bucket of sources. The budget is kept in nanoseconds:
- * a message costs NSEC_PER_SEC / rate, credit grows with elapsed time and
- * is capped at the cost of a burst.
+ * Handshake rate limiting per bucket of sources. The budget is kept in
+ * nanoseconds: a message costs NSEC_PER_SEC / rate, credit grows with
+ * elapsed time and is capped at the cost of a burst.
  */
 
 #include <linux/ktime.h>

@@ -101,13 +101,6 @@ show_flood()
 	diag "$1: $(tr '\n' ' ' < "$TMP/$1.out")"
 }
 
-# at_least NS REASON N: the drop counter of NS is at least N
-# shellcheck disable=SC2317 # called through wait_for
-at_least()
-{
-	[ "$(drop_count "$(drops "$1")" "$2")" -ge "$3" ]
-}
-
 # junk SIZE [HEXPREFIX]: HEXPREFIX then random bytes, SIZE bytes in all.
 # The bytes come from $pool (hex), at an offset that moves with the
 # number of payloads so far: starting a process for each is slow in TCG.
@@ -194,7 +187,7 @@ check_eq "mac1 of sb's response, computed from sa's public key" \
 d0=$(drops sb)
 capture_start nokey ev wan0 "ip and src host $SB"
 flood nokey 1000 --bad-mac1 --from 198.18.1.0 --sources 64
-wait_for 20 at_least sb handshake $(($(drop_count "$d0" handshake) + 1000))
+wait_for 20 ctr_ge sb drop-handshake $(($(drop_count "$d0" handshake) + 1000))
 capture_stop nokey
 show_flood nokey
 check_eq "1000 initiations with a wrong mac1: only drop-handshake +1000" \
@@ -215,7 +208,7 @@ flood key 3000 --from 198.18.2.0 --sources 256 \
 	--heavy 198.18.3.1:1000 --heavy-port 40000
 show_flood key
 sent=$(flood_value "$TMP/key.out" sent)
-wait_for 30 at_least sb handshake $(($(drop_count "$d0" handshake) + sent))
+wait_for 30 ctr_ge sb drop-handshake $(($(drop_count "$d0" handshake) + sent))
 check_eq "$sent initiations with a right mac1: only drop-handshake +$sent" \
 	"handshake+$sent" "$(drops_delta "$d0" "$(drops sb)")"
 check_ge "under load, sb answered with cookie replies" 1 \
@@ -294,7 +287,7 @@ capture_start genuine sa wan0 udp
 flood during 100000 --from 198.18.4.0 --sources 256 --seconds 6 &
 flood_pid=$!
 # under way once sb dropped a few thousand
-wait_for 30 at_least sb handshake $(($(drop_count "$d0" handshake) + 3000))
+wait_for 30 ctr_ge sb drop-handshake $(($(drop_count "$d0" handshake) + 3000))
 ip -n sa link set ptun0 down
 ip -n sa link set ptun0 up
 check "during the flood, sa reaches sb again" \
@@ -388,17 +381,22 @@ wait_for 15 all_counted
 sleep 0.5
 d1=$(drops sb)
 delta=$(drops_delta "$d0" "$d1")
+# rose REASON: by how much its counter rose from d0 to d1
+rose()
+{
+	echo $(($(drop_count "$d1" "$1") - $(drop_count "$d0" "$1")))
+}
 diag "${#payloads[@]} hostile datagrams: $delta"
 check_eq "${expect[malformed]} malformed: empty, 1 byte, short or long, unknown types, bits in reserved bytes" \
-	"${expect[malformed]}" $(($(drop_count "$d1" malformed) - $(drop_count "$d0" malformed)))
+	"${expect[malformed]}" "$(rose malformed)"
 check_eq "${expect[handshake]} forged handshake messages and cookie replies nobody asked for: drop-handshake" \
-	"${expect[handshake]}" $(($(drop_count "$d1" handshake) - $(drop_count "$d0" handshake)))
+	"${expect[handshake]}" "$(rose handshake)"
 check_eq "${expect[auth]} data messages for the live session, forged: drop-auth" \
-	"${expect[auth]}" $(($(drop_count "$d1" auth) - $(drop_count "$d0" auth)))
+	"${expect[auth]}" "$(rose auth)"
 check_eq "${expect[replay]} data messages with a counter seen or too big: drop-replay" \
-	"${expect[replay]}" $(($(drop_count "$d1" replay) - $(drop_count "$d0" replay)))
+	"${expect[replay]}" "$(rose replay)"
 check_eq "${expect[no_session]} data messages for no session: drop-no-session" \
-	"${expect[no_session]}" $(($(drop_count "$d1" no_session) - $(drop_count "$d0" no_session)))
+	"${expect[no_session]}" "$(rose no_session)"
 others=$(tr ' ' '\n' <<<"$delta" |
 	grep -vE '^(malformed|handshake|auth|replay|no_session)\+|^none$' |
 	paste -sd ' ')
@@ -414,7 +412,7 @@ check "and from sb" ping_ok sb 10.10.0.1
 d0=$(drops sb)
 flood gone 100000 --from 198.18.5.0 --sources 256 --seconds 4 &
 flood_pid=$!
-wait_for 30 at_least sb handshake $(($(drop_count "$d0" handshake) + 1000))
+wait_for 30 ctr_ge sb drop-handshake $(($(drop_count "$d0" handshake) + 1000))
 check "sb's ptun0 deleted under a flood" ip -n sb link del ptun0
 wait "$flood_pid"
 show_flood gone
