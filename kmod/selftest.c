@@ -17,6 +17,7 @@
 #include "allowedips.h"
 #include "noise.h"
 #include "replay.h"
+#include "session.h"
 #include "selftest.h"
 
 static __be32 v4(u8 a, u8 b, u8 c, u8 d)
@@ -158,5 +159,6 @@ bool ptun_selftest_run(void)
 
 	pass &= report("handshake", ptun_noise_selftest());
 	pass &= report("replay window", ptun_replay_selftest());
+	pass &= report("session slots", ptun_session_selftest());
 	return pass;
 }

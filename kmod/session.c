@@ -123,25 +123,38 @@ static struct ptun_session *slot(struct ptun_session_slots *slots,
  * The initiator's new session is confirmed by the response it just
  * consumed, so it goes straight to use; the responder's waits in "next"
  * until the initiator's first data message proves it holds the keys.
+ *
+ * When both ends initiate at once, each answers the other's initiation
+ * (its responder session waits in "next") and then completes its own.
+ * The peer sends with the initiator session whose responder half is our
+ * "next", so that one must stay receivable: it moves to "prev" in place
+ * of the current session, which neither end sends with any more.
  */
 void ptun_session_install(struct ptun_session_slots *slots,
 			  struct ptun_session *s)
 {
-	struct ptun_session *old_next, *old_prev = NULL;
+	struct ptun_session *old_next, *old_cur = NULL, *old_prev = NULL;
 
 	spin_lock_bh(&slots->lock);
 	old_next = slot(slots, &slots->next);
 	if (s->initiator) {
 		old_prev = slot(slots, &slots->prev);
-		rcu_assign_pointer(slots->prev, slot(slots, &slots->cur));
+		old_cur = slot(slots, &slots->cur);
+		if (old_next) {
+			rcu_assign_pointer(slots->prev, old_next);
+			RCU_INIT_POINTER(slots->next, NULL);
+			old_next = NULL;
+		} else {
+			rcu_assign_pointer(slots->prev, old_cur);
+			old_cur = NULL;
+		}
 		rcu_assign_pointer(slots->cur, s);
-		/* an unconfirmed session of ours is superseded too */
-		RCU_INIT_POINTER(slots->next, NULL);
 	} else {
 		rcu_assign_pointer(slots->next, s);
 	}
 	spin_unlock_bh(&slots->lock);
 	retire(old_next);
+	retire(old_cur);
 	retire(old_prev);
 }
 
@@ -182,13 +195,18 @@ void ptun_session_clear(struct ptun_session_slots *slots)
 	retire(prev);
 }
 
-/* Retire every session past REJECT_AFTER_TIME, erasing its keys. */
-void ptun_session_expire(struct ptun_session_slots *slots)
+/*
+ * Retires every session past REJECT_AFTER_TIME, erasing its keys, and
+ * returns when the oldest remaining one reaches it (coarse boottime ns),
+ * 0 if none remains.
+ */
+u64 ptun_session_expire(struct ptun_session_slots *slots)
 {
 	struct ptun_session __rcu **p[] = {
 		&slots->next, &slots->cur, &slots->prev
 	};
 	struct ptun_session *old[ARRAY_SIZE(p)] = {};
+	u64 first_birth = U64_MAX;
 	unsigned int i;
 
 	spin_lock_bh(&slots->lock);
@@ -196,14 +214,21 @@ void ptun_session_expire(struct ptun_session_slots *slots)
 		struct ptun_session *s;
 
 		s = slot(slots, p[i]);
-		if (s && ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME)) {
+		if (!s)
+			continue;
+		if (ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME)) {
 			RCU_INIT_POINTER(*p[i], NULL);
 			old[i] = s;
+		} else {
+			first_birth = min(first_birth, s->birth_ns);
 		}
 	}
 	spin_unlock_bh(&slots->lock);
 	for (i = 0; i < ARRAY_SIZE(old); i++)
 		retire(old[i]);
+	if (first_birth == U64_MAX)
+		return 0;
+	return first_birth + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
 }
 
 bool ptun_session_index_used(struct ptun_session_slots *slots, __le32 index)
@@ -284,3 +309,105 @@ bool ptun_session_next_counter(struct ptun_session *s, u64 *counter)
 	*counter = atomic64_inc_return(&s->send_counter) - 1;
 	return *counter < PTUN_REJECT_AFTER_MESSAGES;
 }
+
+#ifdef PTUN_DEBUG
+/* A session with no transforms and no peer: enough for the slot logic. */
+static struct ptun_session *fake_session(u32 index, bool initiator, u64 age)
+{
+	struct ptun_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->local_index = cpu_to_le32(index);
+	s->initiator = initiator;
+	s->birth_ns = ktime_get_coarse_boottime_ns() - age * NSEC_PER_SEC;
+	refcount_set(&s->refs, 1);
+	INIT_RCU_WORK(&s->free_work, free_session);
+	return s;
+}
+
+/* Whether data naming @index is received (with @s), and sent with @tx. */
+static bool slots_are(struct ptun_session_slots *slots,
+		      struct ptun_session *rx, struct ptun_session *tx)
+{
+	struct ptun_session *got_rx, *got_tx;
+	bool ok;
+
+	got_rx = ptun_session_rx_get(slots, rx->local_index);
+	got_tx = ptun_session_tx_get(slots);
+	ok = got_rx == rx && got_tx == tx;
+	ptun_session_put(got_rx);
+	ptun_session_put(got_tx);
+	return ok;
+}
+
+bool ptun_session_selftest(void)
+{
+	struct ptun_session *a, *b, *r, *old, *young;
+	struct ptun_session_slots slots;
+	bool pass = true;
+	u64 deadline;
+
+	ptun_session_slots_init(&slots);
+	a = fake_session(1, true, 0);
+	b = fake_session(2, true, 0);
+	r = fake_session(3, false, 0);
+	if (!a || !b || !r) {
+		kfree(a);
+		kfree(b);
+		kfree(r);
+		return false;
+	}
+	/* our rekey: the old session stays receivable */
+	ptun_session_install(&slots, a);
+	ptun_session_install(&slots, b);
+	pass &= slots_are(&slots, a, b);
+	/*
+	 * crossing: the peer's initiation answered (r waits in next), then
+	 * our own completes; the peer sends with r's other half
+	 */
+	ptun_session_install(&slots, r);
+	a = fake_session(4, true, 0);
+	if (!a) {
+		ptun_session_clear(&slots);
+		return false;
+	}
+	ptun_session_install(&slots, a);
+	pass &= slots_are(&slots, r, a);
+	pass &= !ptun_session_rx_get(&slots, b->local_index);
+	/* a responder session is used once the initiator's data confirms it */
+	r = fake_session(5, false, 0);
+	if (!r) {
+		ptun_session_clear(&slots);
+		return false;
+	}
+	ptun_session_install(&slots, r);
+	pass &= slots_are(&slots, a, a);
+	pass &= ptun_session_confirm(&slots, r);
+	pass &= slots_are(&slots, a, r);
+	ptun_session_clear(&slots);
+
+	/* expiry: the oldest remaining session sets the next deadline */
+	old = fake_session(6, true, PTUN_REJECT_AFTER_TIME + 1);
+	a = fake_session(7, true, 100);
+	young = fake_session(8, true, 10);
+	if (!old || !a || !young) {
+		kfree(old);
+		kfree(a);
+		kfree(young);
+		return false;
+	}
+	ptun_session_install(&slots, old);
+	ptun_session_install(&slots, a);
+	deadline = ptun_session_expire(&slots);
+	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
+	pass &= slots_are(&slots, a, a);
+	/* a younger session does not postpone the older one's end */
+	ptun_session_install(&slots, young);
+	deadline = ptun_session_expire(&slots);
+	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
+	ptun_session_clear(&slots);
+	pass &= !ptun_session_expire(&slots);
+	return pass;
+}
+#endif

@@ -63,7 +63,7 @@ void ptun_session_install(struct ptun_session_slots *slots,
 bool ptun_session_confirm(struct ptun_session_slots *slots,
 			  struct ptun_session *s);
 void ptun_session_clear(struct ptun_session_slots *slots);
-void ptun_session_expire(struct ptun_session_slots *slots);
+u64 ptun_session_expire(struct ptun_session_slots *slots);
 bool ptun_session_index_used(struct ptun_session_slots *slots, __le32 index);
 
 struct ptun_session *ptun_session_tx_get(struct ptun_session_slots *slots);
@@ -71,5 +71,9 @@ struct ptun_session *ptun_session_rx_get(struct ptun_session_slots *slots,
 					 __le32 index);
 bool ptun_session_next_counter(struct ptun_session *s, u64 *counter);
 bool ptun_session_is_old(const struct ptun_session *s, u64 seconds);
+
+#ifdef PTUN_DEBUG
+bool ptun_session_selftest(void);
+#endif
 
 #endif /* _PTUN_SESSION_H */

@@ -23,6 +23,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/timer.h>
 
@@ -64,28 +65,26 @@ static void dead_session_expired(struct timer_list *t)
 		ptun_handshake_start(peer);
 }
 
-static bool any_session(struct ptun_peer *peer)
+/* The expiry timer fires when the oldest session reaches @deadline_ns. */
+static void arm_expiry(struct ptun_peer *peer, u64 deadline_ns)
 {
-	struct ptun_session_slots *slots = &peer->sessions;
-	bool any;
+	u64 now = ktime_get_coarse_boottime_ns();
+	unsigned long delay = 0;
 
-	rcu_read_lock_bh();
-	any = rcu_access_pointer(slots->cur) ||
-	      rcu_access_pointer(slots->prev) ||
-	      rcu_access_pointer(slots->next);
-	rcu_read_unlock_bh();
-	return any;
+	if (deadline_ns > now)
+		delay = nsecs_to_jiffies(deadline_ns - now);
+	/* + 1: the coarse clock must have passed the deadline by then */
+	timer_reduce(&peer->expiry_timer, jiffies + delay + 1);
 }
 
 static void expiry_expired(struct timer_list *t)
 {
 	struct ptun_peer *peer = from_timer(peer, t, expiry_timer);
+	u64 next;
 
-	ptun_session_expire(&peer->sessions);
-	/* Coarse on purpose: expired sessions are already unusable. */
-	if (any_session(peer))
-		mod_timer(&peer->expiry_timer,
-			  jiffies + PTUN_KEEPALIVE_TIMEOUT * HZ);
+	next = ptun_session_expire(&peer->sessions);
+	if (next)
+		arm_expiry(peer, next);
 }
 
 static void persistent_keepalive_expired(struct timer_list *t)
@@ -168,10 +167,14 @@ void ptun_timers_handshake_complete(struct ptun_peer *peer)
 	timer_delete(&peer->retransmit_timer);
 }
 
+/*
+ * A new session never postpones the erasure of older ones: the timer
+ * stays at the earliest deadline, and re-arms for the next one.
+ */
 void ptun_timers_session_derived(struct ptun_peer *peer)
 {
-	mod_timer(&peer->expiry_timer,
-		  jiffies + (PTUN_REJECT_AFTER_TIME + 1) * HZ);
+	arm_expiry(peer, ktime_get_coarse_boottime_ns() +
+			 PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC);
 }
 
 /* Configuration changed or the device came up: start right away. */
