@@ -32,6 +32,7 @@ void ptun_cookie_wipe(struct ptun_cookie *c)
 	memzero_explicit(c->secret, sizeof(c->secret));
 	memzero_explicit(c->cookie, sizeof(c->cookie));
 	c->have_cookie = false;
+	memset(c->have_last_mac1, 0, sizeof(c->have_last_mac1));
 	spin_unlock_bh(&c->lock);
 }
 
@@ -66,6 +67,12 @@ static void make_cookie(struct ptun_cookie *c, u8 out[PTUN_COOKIE_SIZE],
 	blake2s_final(&st, out);
 }
 
+/* Which of last_mac1[] a handshake message of ours goes to. */
+static unsigned int mac1_slot(const void *msg)
+{
+	return *(const u8 *)msg == PTUN_MSG_RESPONSE;
+}
+
 void ptun_cookie_add_macs(struct ptun_cookie *c,
 			  const u8 mac1_key[PTUN_KEY_SIZE],
 			  void *msg, size_t len)
@@ -73,14 +80,16 @@ void ptun_cookie_add_macs(struct ptun_cookie *c,
 	struct ptun_msg_macs *macs = msg + len - sizeof(*macs);
 	size_t mac1_len = len - sizeof(*macs);
 	size_t mac2_len = mac1_len + PTUN_MAC_SIZE;
+	unsigned int i = mac1_slot(msg);
 
 	ptun_noise_mac1(macs->mac1, mac1_key, msg, mac1_len);
 
 	spin_lock_bh(&c->lock);
-	memcpy(c->last_mac1, macs->mac1, PTUN_MAC_SIZE);
-	c->have_last_mac1 = true;
+	memcpy(c->last_mac1[i], macs->mac1, PTUN_MAC_SIZE);
+	c->have_last_mac1[i] = true;
 	if (c->have_cookie &&
-	    !expired(c->cookie_born, PTUN_COOKIE_SECRET_LIFE))
+	    !expired(c->cookie_born,
+		     PTUN_COOKIE_SECRET_LIFE - PTUN_COOKIE_LATENCY))
 		blake2s(macs->mac2, msg, c->cookie, PTUN_MAC_SIZE, mac2_len,
 			PTUN_COOKIE_SIZE);
 	else
@@ -141,26 +150,33 @@ bool ptun_cookie_reply_consume(struct ptun_cookie *c,
 			       const u8 cookie_key[PTUN_KEY_SIZE],
 			       const struct ptun_msg_cookie *reply)
 {
-	u8 cookie[PTUN_COOKIE_SIZE], mac1[PTUN_MAC_SIZE];
-	bool ok;
+	u8 cookie[PTUN_COOKIE_SIZE], mac1[2][PTUN_MAC_SIZE];
+	bool have[2], ok = false;
+	unsigned int i;
 
 	spin_lock_bh(&c->lock);
-	ok = c->have_last_mac1;
+	memcpy(have, c->have_last_mac1, sizeof(have));
 	memcpy(mac1, c->last_mac1, sizeof(mac1));
 	spin_unlock_bh(&c->lock);
-	if (!ok)
-		return false;
 
-	ok = xchacha20poly1305_decrypt(cookie, reply->sealed_cookie,
-				       sizeof(reply->sealed_cookie), mac1,
-				       sizeof(mac1), reply->nonce, cookie_key);
+	for (i = 0; i < ARRAY_SIZE(have); i++) {
+		if (have[i] &&
+		    xchacha20poly1305_decrypt(cookie, reply->sealed_cookie,
+					      sizeof(reply->sealed_cookie),
+					      mac1[i], PTUN_MAC_SIZE,
+					      reply->nonce, cookie_key)) {
+			ok = true;
+			break;
+		}
+	}
 	if (ok) {
 		spin_lock_bh(&c->lock);
 		memcpy(c->cookie, cookie, sizeof(cookie));
 		c->cookie_born = jiffies;
 		c->have_cookie = true;
-		/* one reply per message we sent */
-		c->have_last_mac1 = false;
+		/* one reply per message we sent, unless we sent another */
+		if (!crypto_memneq(c->last_mac1[i], mac1[i], PTUN_MAC_SIZE))
+			c->have_last_mac1[i] = false;
 		spin_unlock_bh(&c->lock);
 	}
 	memzero_explicit(cookie, sizeof(cookie));

@@ -22,9 +22,13 @@ struct ptun_cookie {
 	u8 cookie[PTUN_COOKIE_SIZE];
 	unsigned long cookie_born;
 	bool have_cookie;
-	/* mac1 of our last handshake message: a cookie reply must name it */
-	u8 last_mac1[PTUN_MAC_SIZE];
-	bool have_last_mac1;
+	/*
+	 * mac1 of our last initiation and of our last response: a cookie
+	 * reply must name one of them. Kept apart, so that answering the
+	 * peer does not void the cookie reply to our own initiation.
+	 */
+	u8 last_mac1[2][PTUN_MAC_SIZE];
+	bool have_last_mac1[2];
 };
 
 enum ptun_cookie_verdict {

@@ -91,7 +91,7 @@ static int ptun_open(struct net_device *dev)
 			   ptun->listen_port, ret);
 		goto out_unlock;
 	}
-	ptun->up = true;
+	WRITE_ONCE(ptun->up, true);
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (peer)
@@ -107,7 +107,8 @@ static int ptun_stop(struct net_device *dev)
 	struct ptun_peer *peer;
 
 	mutex_lock(&ptun->lock);
-	ptun->up = false;
+	/* initiate() sends nothing once it sees this */
+	WRITE_ONCE(ptun->up, false);
 	ptun_socket_close(ptun);
 	/*
 	 * A message that waited in the queue would otherwise still install
@@ -117,7 +118,13 @@ static int ptun_stop(struct net_device *dev)
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (peer) {
-		/* A device that comes back up starts with a new handshake. */
+		/*
+		 * A device that comes back up starts with a new handshake:
+		 * no initiation of ours may stay pending, nor a timer or
+		 * work item that would mark one pending after the reset.
+		 */
+		cancel_work_sync(&peer->initiate_work);
+		timer_delete_sync(&peer->retransmit_timer);
 		ptun_handshake_reset(peer);
 		ptun_send_purge_staged(peer);
 	}

@@ -90,6 +90,8 @@ struct ptun_device {
 	struct work_struct hs_work;
 	/* used by hs_work only */
 	struct ptun_ratelimiter ratelimiter;
+	/* under load until then (coarse boottime ns), see handshake.c */
+	atomic64_t hs_load_until_ns;
 	struct ptun_cookie cookie;
 
 	/*
@@ -99,7 +101,10 @@ struct ptun_device {
 	 */
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
-	/* between ndo_open and ndo_stop, under @lock: sockets are wanted */
+	/*
+	 * Between ndo_open and ndo_stop: sockets are wanted. Written under
+	 * @lock; initiate() reads it with READ_ONCE().
+	 */
 	bool up;
 	struct gro_cells gro_cells;
 };

@@ -5,10 +5,11 @@
  *
  * Incoming handshake messages wait on a bounded per-device queue and are
  * processed by one work item per device, never in softirq: a flood costs
- * at most the queue's memory, and mac1, the per-source rate limit and,
- * under load, cookies come before any Diffie-Hellman work. Our own
- * initiations leave from a per-peer work item, so the data path and the
- * timers only ever queue work.
+ * at most the queue's memory, and mac1 and, under load, a cookie and the
+ * per-source rate limit come before any Diffie-Hellman work. Under load,
+ * messages without a cookie are answered on arrival instead of queued.
+ * Our own initiations leave from a per-peer work item, so the data path
+ * and the timers only ever queue work.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -75,17 +76,27 @@ static void initiate(struct work_struct *work)
 	struct ptun_endpoint ep;
 	int ret;
 
-	ptun_peer_get_endpoint(peer, &ep);
+	mutex_lock(&peer->hs_lock);
+	/*
+	 * ptun_stop() resets the handshake after this work is done, but the
+	 * data path or a late AEAD completion may queue it again: a device
+	 * that is down must not be left with an initiation "pending".
+	 */
+	if (READ_ONCE(peer->dead) || !READ_ONCE(ptun->up))
+		goto out_unlock;
+	/*
+	 * The keys are read under hs_lock: ptun_peer_set_keys() publishes
+	 * new keys before it resets the handshake under this lock, so an
+	 * initiation is never left pending with superseded keys.
+	 */
 	keys = ptun_peer_keys_copy(peer);
+	ptun_peer_get_endpoint(peer, &ep);
 	if (!keys || ep.addr.sa_family == AF_UNSPEC) {
+		mutex_unlock(&peer->hs_lock);
 		/* Nobody to talk to: the peer may still initiate to us. */
 		ptun_send_purge_staged(peer);
 		goto out;
 	}
-
-	mutex_lock(&peer->hs_lock);
-	if (READ_ONCE(peer->dead))
-		goto out_unlock;
 	if (!peer->hs_pending) {
 		peer->hs_attempts_start = jiffies;
 		peer->hs_retries = 0;
@@ -101,11 +112,12 @@ static void initiate(struct work_struct *work)
 	} else {
 		peer->hs_retries++;
 	}
-	peer->hs.local_index = new_index(peer);
+	WRITE_ONCE(peer->hs.local_index, new_index(peer));
 	ret = ptun_noise_initiation_create(&peer->hs, keys, &msg);
 	if (ret)
 		goto out_unlock;
 	ptun_cookie_add_macs(&ptun->cookie, keys->mac1_send, &msg, sizeof(msg));
+	peer->hs_cipher = keys->cipher;
 	WRITE_ONCE(peer->hs_pending, true);
 	atomic64_set(&peer->hs_last_sent_ns, now_ns());
 	mutex_unlock(&peer->hs_lock);
@@ -125,8 +137,13 @@ void ptun_handshake_start(struct ptun_peer *peer)
 {
 	u64 last;
 
-	/* Retransmission is the retransmit timer's business. */
-	if (READ_ONCE(peer->hs_pending))
+	/*
+	 * Retransmission is the retransmit timer's business while it runs.
+	 * A pending initiation without one (its timer fired while the
+	 * device was down) is taken up again here.
+	 */
+	if (READ_ONCE(peer->hs_pending) &&
+	    timer_pending(&peer->retransmit_timer))
 		return;
 	last = atomic64_read(&peer->hs_last_sent_ns);
 	if (last && now_ns() - last < PTUN_REKEY_TIMEOUT_MIN * NSEC_PER_SEC)
@@ -237,7 +254,11 @@ static void consume_initiation(struct ptun_device *ptun,
 
 	ptun_cookie_add_macs(&ptun->cookie, keys->mac1_send, &resp,
 			     sizeof(resp));
-	ptun_peer_set_endpoint(peer, src);
+	/*
+	 * The endpoint stays: an initiation may be a replay (the greatest
+	 * timestamp dies with the peer object). It moves once the
+	 * initiator's first data message proves the session.
+	 */
 	ptun_socket_send_buffer(ptun, src, &resp, sizeof(resp));
 	ptun_stats_handshake(ptun);
 	ptun_timers_any_received(peer);
@@ -258,6 +279,7 @@ static void consume_response(struct ptun_device *ptun, struct ptun_peer *peer,
 			     const struct ptun_endpoint *src)
 {
 	struct ptun_session_keys sk = {};
+	struct ptun_noise_hs hs;
 	bool idle, ok;
 
 	mutex_lock(&peer->hs_lock);
@@ -268,13 +290,31 @@ static void consume_response(struct ptun_device *ptun, struct ptun_peer *peer,
 		     "response to no initiation of ours");
 		goto out_unlock;
 	}
-	if (ptun_noise_response_consume(&peer->hs, keys, msg, &sk)) {
+	/*
+	 * On a copy: a response refused after it authenticated must leave
+	 * the pending initiation intact, for the peer's next response.
+	 */
+	hs = peer->hs;
+	if (ptun_noise_response_consume(&hs, keys, msg, &sk)) {
 		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE,
 		     "response does not authenticate");
 		goto out_unlock;
 	}
+	/*
+	 * Authenticated, so the cipher byte is what the peer will use. A
+	 * responder must answer in the cipher the initiation announced;
+	 * the initiation stays pending, and is retransmitted.
+	 */
+	if (msg->header.cipher != peer->hs_cipher ||
+	    msg->header.cipher != keys->cipher) {
+		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_CIPHER_MISMATCH);
+		net_info_ratelimited("%s: peer's handshake response uses cipher %u, this end asked for %u\n",
+				     ptun->dev->name, msg->header.cipher,
+				     peer->hs_cipher);
+		goto out_unlock;
+	}
 	WRITE_ONCE(peer->hs_pending, false);
-	ok = install(peer, keys, &sk, &peer->hs, true);
+	ok = install(peer, keys, &sk, &hs, true);
 	memzero_explicit(&peer->hs, sizeof(peer->hs));
 	if (!ok)
 		goto out_unlock;
@@ -301,24 +341,32 @@ static void consume_response(struct ptun_device *ptun, struct ptun_peer *peer,
 out_unlock:
 	mutex_unlock(&peer->hs_lock);
 out:
+	memzero_explicit(&hs, sizeof(hs));
 	memzero_explicit(&sk, sizeof(sk));
+}
+
+/*
+ * Whether a cookie reply naming @index answers a message of ours: our
+ * pending initiation, or a response of ours, whose sender index is the
+ * new session's (when both ends are under load, the responder needs the
+ * initiator's cookie too). Under hs_lock, or locklessly as a filter that
+ * the worker repeats under it.
+ */
+static bool cookie_for_us(struct ptun_peer *peer, __le32 index)
+{
+	return (READ_ONCE(peer->hs_pending) &&
+		index == READ_ONCE(peer->hs.local_index)) ||
+	       ptun_session_index_used(&peer->sessions, index);
 }
 
 static void consume_cookie(struct ptun_device *ptun, struct ptun_peer *peer,
 			   const struct ptun_noise_keys *keys,
 			   const struct ptun_msg_cookie *msg)
 {
-	__le32 index = msg->receiver_index;
 	bool ours;
 
-	/*
-	 * It answers our pending initiation, or a response of ours, whose
-	 * sender index is the new session's: when both ends are under load,
-	 * the responder needs the initiator's cookie too.
-	 */
 	mutex_lock(&peer->hs_lock);
-	ours = (peer->hs_pending && index == peer->hs.local_index) ||
-	       ptun_session_index_used(&peer->sessions, index);
+	ours = cookie_for_us(peer, msg->receiver_index);
 	mutex_unlock(&peer->hs_lock);
 
 	if (!ours || !ptun_cookie_reply_consume(&ptun->cookie,
@@ -344,30 +392,46 @@ static size_t message_size(u8 type)
 }
 
 /*
- * mac1, then under load mac2 or a cookie reply, then the per-source rate
- * limit: true if the message deserves Diffie-Hellman work.
+ * Whether the handshake queue is under load: it holds at least
+ * handshake_load_mark messages, or did within PTUN_UNDER_LOAD_HOLD_MS.
+ * Any context.
  */
-static bool screen(struct ptun_device *ptun,
-		   const struct ptun_noise_keys *keys,
-		   const u8 *msg, size_t len, const struct ptun_endpoint *src)
+static bool under_load(struct ptun_device *ptun)
 {
-	bool under_load = skb_queue_len(&ptun->hs_queue) >=
-			  READ_ONCE(handshake_load_mark);
+	u64 now = now_ns();
+
+	if (skb_queue_len(&ptun->hs_queue) >= READ_ONCE(handshake_load_mark)) {
+		atomic64_set(&ptun->hs_load_until_ns,
+			     now + PTUN_UNDER_LOAD_HOLD_MS * NSEC_PER_MSEC);
+		return true;
+	}
+	return now < atomic64_read(&ptun->hs_load_until_ns);
+}
+
+/*
+ * mac1, and under load mac2 or else a cookie reply: true if the message
+ * may go on. Any context.
+ */
+static bool screen_macs(struct ptun_device *ptun,
+			const struct ptun_noise_keys *keys, const u8 *msg,
+			size_t len, const struct ptun_endpoint *src, bool loaded)
+{
 	const struct ptun_msg_macs *macs = (const void *)(msg + len -
 							   sizeof(*macs));
 	struct ptun_msg_cookie reply;
 	__le32 sender;
 
 	switch (ptun_cookie_validate(&ptun->cookie, keys->mac1_recv, msg, len,
-				     src, under_load)) {
+				     src, loaded)) {
 	case PTUN_COOKIE_BAD_MAC1:
 		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "bad mac1");
 		return false;
 	case PTUN_COOKIE_NEED_COOKIE:
-		if (!ptun_ratelimiter_allow(&ptun->ratelimiter, src)) {
-			drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "rate limited");
-			return false;
-		}
+		/*
+		 * Not rate limited: a reply is smaller than the message
+		 * that asked for it, and limiting replies per source
+		 * would let a spoofer starve the genuine peer of cookies.
+		 */
 		/* both handshake messages carry the sender index at 4 */
 		memcpy(&sender, msg + 4, sizeof(sender));
 		ptun_cookie_reply_create(&ptun->cookie, keys->cookie_send,
@@ -379,11 +443,73 @@ static bool screen(struct ptun_device *ptun,
 	case PTUN_COOKIE_OK:
 		break;
 	}
-	if (!ptun_ratelimiter_allow(&ptun->ratelimiter, src)) {
+	return true;
+}
+
+/*
+ * The macs, then for a valid mac2 the per-source rate limit: true if the
+ * message deserves Diffie-Hellman work. Only a source that proved it
+ * receives at its address (mac2) is ever charged to the rate limit:
+ * charging a claimed source would let anyone who knows our public key,
+ * or replays a captured message, spend the genuine peer's budget.
+ */
+static bool screen(struct ptun_device *ptun,
+		   const struct ptun_noise_keys *keys,
+		   const u8 *msg, size_t len, const struct ptun_endpoint *src)
+{
+	bool loaded = under_load(ptun);
+
+	if (!screen_macs(ptun, keys, msg, len, src, loaded))
+		return false;
+	if (loaded && !ptun_ratelimiter_allow(&ptun->ratelimiter, src)) {
 		drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE, "rate limited");
 		return false;
 	}
 	return true;
+}
+
+/*
+ * What can be refused cheaply is refused where it arrives, in softirq,
+ * and never takes a place in the queue: else a flood of it keeps the
+ * queue full, and the genuine peer's messages wait behind it or find no
+ * room. That is a cookie reply that answers no message of ours (a flood
+ * of initiations spoofing our address brings them), and under load a
+ * message without a valid mac2, which is answered with a cookie reply
+ * here. This costs what a data message's decryption costs. The worker
+ * checks again what is queued. True if @skb is to be queued.
+ */
+static bool admit(struct ptun_device *ptun, struct sk_buff *skb)
+{
+	struct ptun_peer_keys *keys;
+	struct ptun_endpoint src;
+	struct ptun_peer *peer;
+	bool pass = true;
+
+	if (!pskb_may_pull(skb, skb->len))
+		return true;
+
+	rcu_read_lock_bh();
+	peer = rcu_dereference_bh(ptun->peer);
+	if (!peer)
+		goto out_unlock;
+	if (skb->data[0] == PTUN_MSG_COOKIE) {
+		const struct ptun_msg_cookie *msg = (const void *)skb->data;
+
+		pass = cookie_for_us(peer, msg->receiver_index);
+		if (!pass)
+			drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE,
+			     "unexpected cookie reply");
+		goto out_unlock;
+	}
+	keys = rcu_dereference_bh(peer->keys);
+	if (keys && under_load(ptun)) {
+		ptun_socket_endpoint_from_skb(&src, skb);
+		pass = screen_macs(ptun, &keys->noise, skb->data, skb->len,
+				   &src, true);
+	}
+out_unlock:
+	rcu_read_unlock_bh();
+	return pass;
 }
 
 static void process(struct ptun_device *ptun, struct sk_buff *skb)
@@ -453,6 +579,10 @@ static void hs_worker(struct work_struct *work)
 
 void ptun_handshake_rx(struct ptun_device *ptun, struct sk_buff *skb)
 {
+	if (!admit(ptun, skb)) {
+		consume_skb(skb);
+		return;
+	}
 	if (skb_queue_len(&ptun->hs_queue) >= PTUN_HS_QUEUE_MAX) {
 		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_HANDSHAKE);
 		kfree_skb(skb);
@@ -471,6 +601,7 @@ void ptun_handshake_peer_init(struct ptun_peer *peer)
 int ptun_handshake_device_init(struct ptun_device *ptun)
 {
 	skb_queue_head_init(&ptun->hs_queue);
+	atomic64_set(&ptun->hs_load_until_ns, 0);
 	INIT_WORK(&ptun->hs_work, hs_worker);
 	ptun_ratelimiter_init(&ptun->ratelimiter);
 	ptun_cookie_init(&ptun->cookie);

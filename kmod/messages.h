@@ -92,6 +92,18 @@ static_assert(sizeof(struct ptun_msg_data) == 16);
 #define PTUN_REKEY_TIMEOUT_MAX		16
 #define PTUN_KEEPALIVE_TIMEOUT		10
 #define PTUN_COOKIE_SECRET_LIFE		120
+/*
+ * A cookie we were given is used this much less than the issuer's secret
+ * lives: the issuer may have rotated its secret since it made the cookie.
+ */
+#define PTUN_COOKIE_LATENCY		5
 #define PTUN_INITIATION_MIN_GAP_MS	20
+/* Timestamps are sent in multiples of this many nanoseconds (2^24). */
+#define PTUN_TIMESTAMP_NSEC_GRAIN	BIT(24)
+/*
+ * Handshake load persists this long after the queue last held
+ * handshake_load_mark messages, so that it does not flip per message.
+ */
+#define PTUN_UNDER_LOAD_HOLD_MS		1000
 
 #endif /* _PTUN_MESSAGES_H */

@@ -8,6 +8,7 @@
  */
 
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -170,7 +171,12 @@ void ptun_noise_timestamp(u8 out[PTUN_TIMESTAMP_SIZE])
 
 	ktime_get_real_ts64(&now);
 	sec = cpu_to_be64(now.tv_sec);
-	nsec = cpu_to_be32(now.tv_nsec);
+	/*
+	 * The responder needs only an increasing value; the full clock
+	 * would tell an observer of the plaintext more than that. Coarser
+	 * than 2^24 ns would break PTUN_INITIATION_MIN_GAP_MS.
+	 */
+	nsec = cpu_to_be32(round_down(now.tv_nsec, PTUN_TIMESTAMP_NSEC_GRAIN));
 	memcpy(out, &sec, sizeof(sec));
 	memcpy(out + sizeof(sec), &nsec, sizeof(nsec));
 }

@@ -93,6 +93,8 @@ struct ptun_peer {
 	struct ptun_noise_hs hs;
 	/* an initiation of ours awaits its response */
 	bool hs_pending;
+	/* the data cipher that initiation announced */
+	u8 hs_cipher;
 	/* when the current series of initiation attempts began (jiffies) */
 	unsigned long hs_attempts_start;
 	unsigned int hs_retries;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Token buckets for handshake messages (docs/PROTOCOL.md, section 5):
- * sources (an IPv4 address, an IPv6 /64) are hashed into
- * PTUN_RATELIMIT_SLOTS buckets of PTUN_RATELIMIT_RATE messages a second
- * with bursts of PTUN_RATELIMIT_BURST.
+ * Token buckets for the Diffie-Hellman work of handshake messages under
+ * load (docs/PROTOCOL.md, section 5): sources (an IPv4 address, an IPv6
+ * /64) are hashed into PTUN_RATELIMIT_SLOTS buckets of PTUN_RATELIMIT_RATE
+ * messages a second with bursts of PTUN_RATELIMIT_BURST. Only messages
+ * with a valid mac2 are charged, so every source that spends a budget has
+ * proved that it receives at its address.
  */
 
 #ifndef _PTUN_RATELIMITER_H

@@ -9,9 +9,10 @@
   wire.py ip FILE.pcap
       One line per packet: "4", "6" or "other", then the IP protocol number
       (for the capture of a tunnel device: what it carried)
-  wire.py send [--from ADDR] HOST PORT HEX [HEX...]
+  wire.py send [--from ADDR] [--repeat N --rate PPS] HOST PORT HEX [HEX...]
       Sends each HEX as one UDP datagram to HOST PORT from an ephemeral
-      port (bound to ADDR if given), and prints that port.
+      port (bound to ADDR if given), and prints that port. --repeat
+      sends the list N times, PPS datagrams a second.
   wire.py edit HEX OFFSET HEXBYTES
       HEX with the bytes at OFFSET replaced by HEXBYTES (for forgeries)
   wire.py flip HEX OFFSET
@@ -39,6 +40,8 @@
                         mac2)
         --bad-mac1      a random mac1 instead
         --seconds S     stop sending after S seconds, even before COUNT
+        --rate PPS      at most PPS initiations a second (default: as
+                        fast as the socket takes them)
         --quiet S       default 2
       Prints one "KEY VALUE" line each:
         sent N            initiations sent
@@ -153,16 +156,34 @@ def cmd_ip(path):
         print(f'{t[0]} {t[1]}' if t else 'other')
 
 
+def pace(start, n, rate):
+    """Sleeps until the n-th of a series sent at rate a second is due."""
+    if rate:
+        delay = start + n / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
 def cmd_send(args):
-    src = None
-    if args[0] == '--from':
-        src, args = args[1], args[2:]
+    src, repeat, rate = None, 1, 0.0
+    while args and args[0] in ('--from', '--repeat', '--rate'):
+        if args[0] == '--from':
+            src = args[1]
+        elif args[0] == '--repeat':
+            repeat = int(args[1])
+        else:
+            rate = float(args[1])
+        args = args[2:]
     host, port, payloads = args[0], int(args[1]), args[2:]
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.bind((src or '', 0))
-        for p in payloads:
-            s.sendto(bytes.fromhex(p), (host, port))
+        start, n = time.monotonic(), 0
+        for _ in range(repeat):
+            for p in payloads:
+                pace(start, n, rate)
+                s.sendto(bytes.fromhex(p), (host, port))
+                n += 1
         print(s.getsockname()[1])
 
 
@@ -306,7 +327,8 @@ def flood_message(mac1_key, index, good_mac1, cookie):
 
 def flood_options(args):
     opts = {'first': None, 'sources': 1, 'heavy': None, 'heavy_port': 0,
-            'mac2': None, 'good_mac1': True, 'quiet': 2.0, 'seconds': None}
+            'mac2': None, 'good_mac1': True, 'quiet': 2.0, 'seconds': None,
+            'rate': 0.0}
     while args and args[0].startswith('--'):
         opt = args.pop(0)
         if opt == '--from':
@@ -327,6 +349,8 @@ def flood_options(args):
             opts['quiet'] = float(args.pop(0))
         elif opt == '--seconds':
             opts['seconds'] = float(args.pop(0))
+        elif opt == '--rate':
+            opts['rate'] = float(args.pop(0))
         else:
             raise SystemExit(__doc__)
     if len(args) != 4:
@@ -388,6 +412,7 @@ def cmd_flood(args):
     for s in order:
         if opts['seconds'] and time.monotonic() - start > opts['seconds']:
             break
+        pace(start, sent, opts['rate'])
         sent += 1
         cookie = None
         if s is heavy and opts['mac2'] and s.sent < opts['mac2'][1]:
