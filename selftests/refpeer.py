@@ -10,7 +10,11 @@ so that where the module and the document disagree, a test notices.
       Listens on UDP (--listen [ADDR:]PORT, default 51820), answers up to
       --count initiations (default 1), then decrypts the data messages of
       the sessions it made, prints a summary of each inner packet, and
-      answers inner IPv4 ICMP echo requests with echo replies.
+      answers inner IPv4 ICMP echo requests with echo replies. Every line
+      it prints starts with "[PORT] ", the port it concerns.
+        --also PORT:CIPHER[:PSK-FILE[:RESPONSE-CIPHER]]  one more port,
+                             with a configuration of its own (repeatable;
+                             one process loads Python and OpenSSL once)
         --response-cipher N  announce cipher byte N in the response,
                              whatever the initiation asked for (the
                              response is otherwise valid)
@@ -23,6 +27,16 @@ so that where the module and the document disagree, a test notices.
         --bad-data flip|replay|both  after the pings, a data message with a
                              flipped ciphertext byte (a counter never used)
                              and/or a replay of the first data message
+        --window-edge        after the pings, echo requests under counter
+                             N + 8192 (N the next), then N and N + 1, 8192
+                             and 8191 below the highest; prints
+                             "window-edge below=B reply=yes|no" for each
+        --mismatch-first N   first an initiation with cipher byte N, then
+                             --drop-wait seconds for anything to come back;
+                             prints "mismatch-first cipher=N answered=yes|no"
+        --reply-wait S       how long to wait for each reply (default 5)
+        --drop-wait S        how long to wait for the answer to what should
+                             get none (default 2)
         --timeout S          exit after S seconds (default 20)
       Exit status 0 if the handshake completed and every ping came back.
   refpeer.py decode --key FILE --peer PUB HEX...
@@ -51,6 +65,7 @@ import base64
 import hashlib
 import ipaddress
 import os
+import select
 import socket
 import struct
 import sys
@@ -437,8 +452,11 @@ def summary(pkt):
 
 # --- The programs ----------------------------------------------------------
 
+say_prefix = ''
+
+
 def say(*words):
-    print(*words, flush=True)
+    print(say_prefix + ' '.join(str(w) for w in words), flush=True)
 
 
 def read_key(path):
@@ -504,68 +522,106 @@ def handle_data(sessions, msg, src):
     return sess, pkt
 
 
+class Listener:
+    """One UDP port of the responder, with its own configuration."""
+    # pylint: disable=too-few-public-methods,too-many-instance-attributes
+
+    def __init__(self, family, host, port, cipher, psk, response_cipher):
+        # pylint: disable=too-many-arguments
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.bind((host, port))
+        self.port = port
+        self.cipher, self.psk = cipher, psk
+        self.response_cipher = response_cipher
+        self.sessions = {}
+        self.greatest_stamp = None
+        self.answered = 0
+        say(f'listening on {fmt((host or "*", port))} cipher={cipher}'
+            f'{" psk" if psk != bytes(32) else ""}'
+            f'{"" if response_cipher is None else " response-cipher=%d" % response_cipher}')
+
+
+def also_arg(s):
+    """PORT:CIPHER[:PSK-FILE[:RESPONSE-CIPHER]] -> tuple"""
+    f = s.split(':')
+    if not 2 <= len(f) <= 4:
+        raise argparse.ArgumentTypeError(f'bad --also {s}')
+    return (int(f[0]), cipher_arg(f[1]), f[2] if len(f) > 2 else '',
+            int(f[3], 0) if len(f) > 3 and f[3] else None)
+
+
+def respond_one(a, lst, s_priv, si_expected, msg, src):
+    """Handles one datagram that reached listener lst."""
+    # pylint: disable=too-many-arguments
+    mtype = msg[0] if msg else None
+    try:
+        if mtype == MSG_INITIATION:
+            hs = initiation_consume(s_priv, msg)
+            sec, nsec = struct.unpack('>QI', hs.stamp)
+            say(f'initiation from {fmt(src)} sender={hs.sender:08x} '
+                f'cipher={hs.cipher} sec={sec} nsec={nsec}')
+            if hs.si_pub != si_expected:
+                raise Refused('unknown-static')
+            if lst.greatest_stamp is not None and \
+                    hs.stamp <= lst.greatest_stamp:
+                raise Refused('stale-timestamp')
+            if lst.answered >= a.count:
+                raise Refused('count-reached')
+            lst.greatest_stamp = hs.stamp
+            if hs.cipher != lst.cipher:
+                raise Refused('cipher-mismatch')
+            cipher_byte = lst.cipher if lst.response_cipher is None \
+                else lst.response_cipher
+            local = random_index()
+            resp, t1, t2 = response_create(hs, lst.psk, cipher_byte, local)
+            lst.sessions[local] = Session(lst.cipher, t2, t1, local,
+                                          hs.sender)
+            lst.sock.sendto(resp, src)
+            lst.answered += 1
+            say(f'response to {fmt(src)} sender={local:08x} '
+                f'receiver={hs.sender:08x} cipher={cipher_byte}')
+        elif mtype == MSG_DATA:
+            sess, pkt = handle_data(lst.sessions, msg, src)
+            reply = echo_reply_to(pkt) if a.echo else None
+            if reply:
+                lst.sock.sendto(sess.seal(reply), src)
+                say(f'sent counter={sess.send_counter - 1}: '
+                    f'{summary(reply)}')
+        elif mtype == MSG_COOKIE and len(msg) == COOKIE_SIZE:
+            say(f'cookie from {fmt(src)}')
+        else:
+            raise Refused('malformed')
+    except Refused as e:
+        say(f'drop type={mtype} from {fmt(src)} reason={e}')
+
+
 def cmd_respond(a):
-    # pylint: disable=too-many-locals,too-many-branches,too-many-statements
+    global say_prefix  # pylint: disable=global-statement
     s_priv = X25519PrivateKey.from_private_bytes(read_key(a.key))
     si_expected = peer_key(a.peer)
-    psk = read_key(a.psk) if a.psk else bytes(32)
     family, host, port = addr_port(a.listen)
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    sock.bind((host, port))
-    say(f'listening on {fmt((host or "*", port))} cipher={a.cipher}')
-    sessions = {}
-    greatest_stamp = None
-    answered = 0
+    configs = [(port, a.cipher, a.psk or '', a.response_cipher)] + a.also
+    listeners = {}
+    for port, cipher, psk, response_cipher in configs:
+        say_prefix = f'[{port}] '
+        lst = Listener(family, host, port, cipher,
+                       read_key(psk) if psk and psk != '-' else bytes(32),
+                       response_cipher)
+        listeners[lst.sock.fileno()] = lst
     deadline = time.monotonic() + a.timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        sock.settimeout(left)
-        try:
-            msg, src = sock.recvfrom(65536)
-        except socket.timeout:
-            break
-        src = src[:2]
-        mtype = msg[0] if msg else None
-        try:
-            if mtype == MSG_INITIATION:
-                hs = initiation_consume(s_priv, msg)
-                sec, nsec = struct.unpack('>QI', hs.stamp)
-                say(f'initiation from {fmt(src)} sender={hs.sender:08x} '
-                    f'cipher={hs.cipher} sec={sec} nsec={nsec}')
-                if hs.si_pub != si_expected:
-                    raise Refused('unknown-static')
-                if greatest_stamp is not None and hs.stamp <= greatest_stamp:
-                    raise Refused('stale-timestamp')
-                if answered >= a.count:
-                    raise Refused('count-reached')
-                greatest_stamp = hs.stamp
-                if hs.cipher != a.cipher:
-                    raise Refused('cipher-mismatch')
-                cipher_byte = a.cipher if a.response_cipher is None \
-                    else a.response_cipher
-                local = random_index()
-                resp, t1, t2 = response_create(hs, psk, cipher_byte, local)
-                sessions[local] = Session(a.cipher, t2, t1, local, hs.sender)
-                sock.sendto(resp, src)
-                answered += 1
-                say(f'response to {fmt(src)} sender={local:08x} '
-                    f'receiver={hs.sender:08x} cipher={cipher_byte}')
-            elif mtype == MSG_DATA:
-                sess, pkt = handle_data(sessions, msg, src)
-                reply = echo_reply_to(pkt) if a.echo else None
-                if reply:
-                    sock.sendto(sess.seal(reply), src)
-                    say(f'sent counter={sess.send_counter - 1}: '
-                        f'{summary(reply)}')
-            elif mtype == MSG_COOKIE and len(msg) == COOKIE_SIZE:
-                say(f'cookie from {fmt(src)}')
-            else:
-                raise Refused('malformed')
-        except Refused as e:
-            say(f'drop type={mtype} from {fmt(src)} reason={e}')
-    say(f'done handshakes={answered}')
+        ready, _, _ = select.select(list(listeners), [], [], left)
+        for fd in ready:
+            lst = listeners[fd]
+            say_prefix = f'[{lst.port}] '
+            msg, src = lst.sock.recvfrom(65536)
+            respond_one(a, lst, s_priv, si_expected, msg, src[:2])
+    for lst in listeners.values():
+        say_prefix = f'[{lst.port}] '
+        say(f'done handshakes={lst.answered}')
     return 0
 
 
@@ -582,8 +638,8 @@ def cmd_initiate(a):
         sock.bind((lhost, lport))
     deadline = time.monotonic() + a.timeout
 
-    def recv():
-        left = deadline - time.monotonic()
+    def recv(until):
+        left = min(until, deadline) - time.monotonic()
         if left <= 0:
             return None, None
         sock.settimeout(left)
@@ -592,6 +648,26 @@ def cmd_initiate(a):
         except socket.timeout:
             return None, None
         return msg, src[:2]
+
+    if a.mismatch_first is not None:
+        # An initiation asking for cipher N, which the responder must
+        # refuse without an answer; then the real one.
+        local = random_index()
+        init, _ = initiation_create(s_priv, sr_pub, a.mismatch_first, local,
+                                    stamp_now(a.precise_stamp))
+        sock.sendto(init, dst)
+        say(f'initiation to {fmt(dst)} sender={local:08x} '
+            f'cipher={a.mismatch_first}')
+        until = time.monotonic() + a.drop_wait
+        answered = False
+        while time.monotonic() < until:
+            msg, src = recv(until)
+            if msg is None:
+                break
+            answered = True
+            say(f'got type={msg[0]} len={len(msg)} from {fmt(src)}')
+        say(f'mismatch-first cipher={a.mismatch_first} '
+            f'answered={"yes" if answered else "no"}')
 
     sess = None
     for attempt in range(3):
@@ -604,7 +680,7 @@ def cmd_initiate(a):
             f'sec={sec} nsec={nsec}')
         wait_until = min(deadline, time.monotonic() + 5)
         while sess is None and time.monotonic() < wait_until:
-            msg, src = recv()
+            msg, src = recv(wait_until)
             if msg is None:
                 break
             try:
@@ -624,16 +700,19 @@ def cmd_initiate(a):
         return 1
 
     sessions = {sess.local: sess}
-    missing = 0
     ident = os.getpid() & 0xffff
-    for seq in range(1, a.pings + 1 if a.ping else 1):
+
+    def ping(seq, counter=None, wait=a.reply_wait):
+        """An echo request under @counter (default: the next); True if
+        its reply came back within @wait seconds."""
         req = echo_request(a.ping[0], a.ping[1], ident, seq)
-        sock.sendto(sess.seal(req), dst)
-        say(f'sent counter={sess.send_counter - 1}: {summary(req)}')
-        got = False
-        until = min(deadline, time.monotonic() + 5)
-        while not got and time.monotonic() < until:
-            msg, src = recv()
+        msg = sess.seal(req, counter)
+        sock.sendto(msg, dst)
+        say(f'sent counter={struct.unpack("<Q", msg[8:16])[0]}: '
+            f'{summary(req)}')
+        until = min(deadline, time.monotonic() + wait)
+        while time.monotonic() < until:
+            msg, src = recv(until)
             if msg is None:
                 break
             try:
@@ -643,12 +722,28 @@ def cmd_initiate(a):
                 if pkt and pkt[0] >> 4 == 4 and pkt[9] == 1 and \
                         pkt[20] == 0 and \
                         struct.unpack('!HH', pkt[24:28]) == (ident, seq):
-                    got = True
+                    return True
             except Refused as e:
                 say(f'drop type={msg[0]} from {fmt(src)} reason={e}')
-        if not got:
-            say(f'no reply to seq={seq}')
-            missing += 1
+        say(f'no reply to seq={seq}')
+        return False
+
+    missing = 0
+    for seq in range(1, a.pings + 1 if a.ping else 1):
+        missing += not ping(seq)
+
+    if a.window_edge and a.ping:
+        # The highest counter jumps by the window's width; then the
+        # counters 8192 and 8191 below it, neither of them used before.
+        top = sess.send_counter + REPLAY_WINDOW
+        for seq, counter, wait in (
+                (1001, top, a.reply_wait),
+                (1002, top - REPLAY_WINDOW, a.drop_wait),
+                (1003, top - REPLAY_WINDOW + 1, a.reply_wait)):
+            got = ping(seq, counter, wait)
+            say(f'window-edge below={top - counter} '
+                f'reply={"yes" if got else "no"}')
+        sess.send_counter = top + 1
 
     if a.bad_data in ('flip', 'both') and a.ping:
         good = sess.seal(echo_request(a.ping[0], a.ping[1], ident, 999))
@@ -702,6 +797,7 @@ def main(argv):
     r.add_argument('--listen', default='51820')
     r.add_argument('--count', type=int, default=1)
     r.add_argument('--response-cipher', type=lambda s: int(s, 0))
+    r.add_argument('--also', type=also_arg, action='append', default=[])
     r.add_argument('--no-echo', dest='echo', action='store_false')
     r.add_argument('--timeout', type=float, default=60)
 
@@ -712,6 +808,10 @@ def main(argv):
     i.add_argument('--ping', nargs=2, metavar=('SRC', 'DST'))
     i.add_argument('--pings', type=int, default=1)
     i.add_argument('--bad-data', choices=('flip', 'replay', 'both'))
+    i.add_argument('--window-edge', action='store_true')
+    i.add_argument('--mismatch-first', type=cipher_arg)
+    i.add_argument('--reply-wait', type=float, default=5)
+    i.add_argument('--drop-wait', type=float, default=2)
     i.add_argument('--precise-stamp', action='store_true',
                    help='do not round nanoseconds down to 2^24')
     i.add_argument('--timeout', type=float, default=20)
