@@ -51,13 +51,29 @@ Common options: --key FILE (base64 private key, as "ptun genkey" writes),
 --psk FILE (base64 preshared key), --cipher aes-256-gcm|chacha20-poly1305
 (default aes-256-gcm; 1 and 2 work too).
 
-Output: one line per event, words and KEY=VALUE pairs, flushed at once:
-  initiation from A:P sender=X cipher=N sec=S nsec=NS
-  response to A:P sender=X receiver=Y cipher=N
+Readings of docs/PROTOCOL.md this file chose where the text left a choice
+(what kmod/ does instead is noted where it differs):
+  - KDF: HKDF's structure with keyed BLAKE2s (not HMAC) as the PRF, the
+    counter i one byte; msg[a..b] is bytes a to b - 1.
+  - Timestamp: Unix seconds; as initiator, nanoseconds rounded down to a
+    multiple of 2^24 (--precise-stamp: not).
+  - Initiator: a response whose (authenticated) cipher byte differs from
+    the initiation's is refused, after authentication.
+  - Responder: the greatest timestamp is recorded before the cipher byte
+    is looked at (kmod/ records it only once the cipher matched).
+  - Replay window: a counter more than 8192 below the highest is refused,
+    one exactly 8192 below accepted, as written (kmod/ refuses it).
+  - Padding is not checked to be zero; the plaintext is cut to its IP
+    header's length.
+
+Output: one line per event, words and KEY=VALUE pairs, flushed at once
+(respond puts "[PORT] " in front of each):
+  initiation from|to A:P sender=X cipher=N sec=S nsec=NS
+  response to|from A:P sender=X receiver=Y cipher=N
   data from A:P receiver=X counter=N len=L: SUMMARY
   keepalive from A:P receiver=X counter=N
   sent counter=N: SUMMARY
-  drop KIND reason=WHY ...
+  drop type=T from A:P reason=WHY
 """
 
 import argparse
