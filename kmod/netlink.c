@@ -383,6 +383,7 @@ static int ptun_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* Everything a SET needs, prepared before the device is touched. */
 struct set_request {
+	const struct sk_buff *skb;	/* the request, for its sender's rights */
 	struct nlattr **attrs;
 	struct nlattr *peer[PTUN_A_PEER_MAX + 1];
 	u32 flags;
@@ -645,6 +646,45 @@ static int prepare_keys(struct ptun_device *ptun, struct set_request *req,
 }
 
 /*
+ * The UDP sockets live in the namespace the device was created in, also
+ * after the device moved into another one (a container's): choosing their
+ * port takes CAP_NET_ADMIN over that namespace, not only over the device's
+ * current one, which is all GENL_UNS_ADMIN_PERM checked. Otherwise root of
+ * a container could move them to any free port it may bind (the bind
+ * checks CAP_NET_BIND_SERVICE of the caller over that namespace), a host
+ * service's maybe. Naming the port the device has already changes nothing
+ * and needs no more.
+ */
+static int check_listen_port(struct ptun_device *ptun,
+			     struct set_request *req,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_LISTEN_PORT];
+	struct net *underlay = ptun->creating_net;
+	u16 port;
+
+	/* the lock keeps @underlay alive: see ptun_net_pre_exit() */
+	lockdep_assert_held(&ptun->lock);
+	if (!attr)
+		return 0;
+	port = nla_get_u16(attr);
+	if (port && port == ptun->listen_port)
+		return 0;
+	if (!underlay) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "the namespace the device was created in is gone: its listen port cannot change");
+		return -EPERM;
+	}
+	/* the sender's socket and the sender itself, as for every genl op */
+	if (!netlink_ns_capable(req->skb, underlay->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "changing the listen port needs CAP_NET_ADMIN over the namespace the device was created in");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
  * The checks that depend on the device's current state. Returns the peer
  * the request's peer attributes apply to (NULL if it has none) through
  * @target.
@@ -658,8 +698,12 @@ static int check_against_device(struct ptun_device *ptun,
 	struct nlattr *key = req->peer[PTUN_A_PEER_PUBLIC_KEY];
 	const u8 *own_key = NULL;
 	struct ptun_peer *peer;
+	int ret;
 
 	lockdep_assert_held(&ptun->lock);
+	ret = check_listen_port(ptun, req, extack);
+	if (ret)
+		return ret;
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (req->flags & PTUN_DEVICE_F_REMOVE_PEER)
@@ -770,7 +814,7 @@ static void apply_device(struct ptun_device *ptun, struct set_request *req)
 
 static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct set_request req = { .attrs = info->attrs };
+	struct set_request req = { .skb = skb, .attrs = info->attrs };
 	struct netlink_ext_ack *extack = info->extack;
 	struct ptun_device *ptun;
 	struct ptun_peer *target;
