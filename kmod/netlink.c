@@ -812,6 +812,28 @@ static void apply_device(struct ptun_device *ptun, struct set_request *req)
 		ptun->cipher = nla_get_u16(attrs[PTUN_A_DEVICE_CIPHER]);
 }
 
+/*
+ * The request holds the private and preshared keys in clear and goes back
+ * to the slab with a plain kfree: wipe them in the message itself,
+ * whatever became of the request. The peer nest is walked raw, as the
+ * request may have been refused before it was parsed.
+ */
+static void wipe_secrets(struct nlattr **attrs)
+{
+	struct nlattr *key = attrs[PTUN_A_DEVICE_PRIVATE_KEY];
+	struct nlattr *nest = attrs[PTUN_A_DEVICE_PEER];
+	struct nlattr *pos;
+	int rem;
+
+	if (key)
+		memzero_explicit(nla_data(key), nla_len(key));
+	if (!nest)
+		return;
+	nla_for_each_nested(pos, nest, rem)
+		if (nla_type(pos) == PTUN_A_PEER_PRESHARED_KEY)
+			memzero_explicit(nla_data(pos), nla_len(pos));
+}
+
 static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct set_request req = { .skb = skb, .attrs = info->attrs };
@@ -822,8 +844,10 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	dev = lookup_device(genl_info_net(info), info->attrs, extack);
-	if (IS_ERR(dev))
+	if (IS_ERR(dev)) {
+		wipe_secrets(info->attrs);
 		return PTR_ERR(dev);
+	}
 	ptun = netdev_priv(dev);
 
 	if (info->attrs[PTUN_A_DEVICE_FLAGS])
@@ -862,6 +886,7 @@ out:
 	ptun_allowedips_free(req.allowed_ips);
 	ptun_peer_keys_free(req.keys);
 	memzero_explicit(req.private_key, sizeof(req.private_key));
+	wipe_secrets(info->attrs);
 	dev_put(dev);
 	return ret;
 }
