@@ -754,6 +754,13 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 		ptun_peer_set_allowedips(peer, req->allowed_ips);
 		req->allowed_ips = NULL;
 	}
+	/*
+	 * Before a new peer is published: the first packet sent to it starts
+	 * a handshake, and a peer without keys would throw away the packets
+	 * waiting for one instead.
+	 */
+	ptun_peer_set_keys(peer, req->keys);
+	req->keys = NULL;
 	if (peer == req->new_peer) {
 		ptun_peer_attach(ptun, peer);
 		req->new_peer = NULL;
@@ -874,8 +881,6 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	apply_device(ptun, &req);
 	if (target) {
 		apply_peer(ptun, &req, target);
-		ptun_peer_set_keys(target, req.keys);
-		req.keys = NULL;
 		if (req.peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
 			ptun_timers_persistent_keepalive(target);
 	}
