@@ -99,6 +99,17 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	int nfrags;
 	u8 ds;
 
+	/*
+	 * The stack sizes segments to the MTU, but a packet socket's
+	 * virtio_net_hdr may ask for any gso_size: a longer segment would
+	 * make an outer datagram past the path's MTU, or past what IP's
+	 * 16-bit length can say.
+	 */
+	len = skb->len;
+	mtu = READ_ONCE(dev->mtu);
+	if (unlikely(len > mtu))
+		goto err_tx;
+
 	/* The checksum must exist before the packet turns into ciphertext. */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto err_tx;
@@ -107,8 +118,6 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 
 	/* Pad to 16 bytes to blur lengths, but never past the MTU. */
-	len = skb->len;
-	mtu = READ_ONCE(dev->mtu);
 	padded = ALIGN(len, PTUN_PADDING);
 	if (padded > mtu)
 		padded = max(len, mtu);
