@@ -383,6 +383,7 @@ static int ptun_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* Everything a SET needs, prepared before the device is touched. */
 struct set_request {
+	const struct sk_buff *skb;	/* the request, for its sender's rights */
 	struct nlattr **attrs;
 	struct nlattr *peer[PTUN_A_PEER_MAX + 1];
 	u32 flags;
@@ -645,6 +646,45 @@ static int prepare_keys(struct ptun_device *ptun, struct set_request *req,
 }
 
 /*
+ * The UDP sockets live in the namespace the device was created in, also
+ * after the device moved into another one (a container's): choosing their
+ * port takes CAP_NET_ADMIN over that namespace, not only over the device's
+ * current one, which is all GENL_UNS_ADMIN_PERM checked. Otherwise root of
+ * a container could move them to any free port it may bind (the bind
+ * checks CAP_NET_BIND_SERVICE of the caller over that namespace), a host
+ * service's maybe. Naming the port the device has already changes nothing
+ * and needs no more.
+ */
+static int check_listen_port(struct ptun_device *ptun,
+			     struct set_request *req,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_LISTEN_PORT];
+	struct net *underlay = ptun->creating_net;
+	u16 port;
+
+	/* the lock keeps @underlay alive: see ptun_net_pre_exit() */
+	lockdep_assert_held(&ptun->lock);
+	if (!attr)
+		return 0;
+	port = nla_get_u16(attr);
+	if (port && port == ptun->listen_port)
+		return 0;
+	if (!underlay) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "the namespace the device was created in is gone: its listen port cannot change");
+		return -EPERM;
+	}
+	/* the sender's socket and the sender itself, as for every genl op */
+	if (!netlink_ns_capable(req->skb, underlay->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "changing the listen port needs CAP_NET_ADMIN over the namespace the device was created in");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
  * The checks that depend on the device's current state. Returns the peer
  * the request's peer attributes apply to (NULL if it has none) through
  * @target.
@@ -658,8 +698,12 @@ static int check_against_device(struct ptun_device *ptun,
 	struct nlattr *key = req->peer[PTUN_A_PEER_PUBLIC_KEY];
 	const u8 *own_key = NULL;
 	struct ptun_peer *peer;
+	int ret;
 
 	lockdep_assert_held(&ptun->lock);
+	ret = check_listen_port(ptun, req, extack);
+	if (ret)
+		return ret;
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (req->flags & PTUN_DEVICE_F_REMOVE_PEER)
@@ -710,6 +754,13 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 		ptun_peer_set_allowedips(peer, req->allowed_ips);
 		req->allowed_ips = NULL;
 	}
+	/*
+	 * Before a new peer is published: the first packet sent to it starts
+	 * a handshake, and a peer without keys would throw away the packets
+	 * waiting for one instead.
+	 */
+	ptun_peer_set_keys(peer, req->keys);
+	req->keys = NULL;
 	if (peer == req->new_peer) {
 		ptun_peer_attach(ptun, peer);
 		req->new_peer = NULL;
@@ -768,9 +819,31 @@ static void apply_device(struct ptun_device *ptun, struct set_request *req)
 		ptun->cipher = nla_get_u16(attrs[PTUN_A_DEVICE_CIPHER]);
 }
 
+/*
+ * The request holds the private and preshared keys in clear and goes back
+ * to the slab with a plain kfree: wipe them in the message itself,
+ * whatever became of the request. The peer nest is walked raw, as the
+ * request may have been refused before it was parsed.
+ */
+static void wipe_secrets(struct nlattr **attrs)
+{
+	struct nlattr *key = attrs[PTUN_A_DEVICE_PRIVATE_KEY];
+	struct nlattr *nest = attrs[PTUN_A_DEVICE_PEER];
+	struct nlattr *pos;
+	int rem;
+
+	if (key)
+		memzero_explicit(nla_data(key), nla_len(key));
+	if (!nest)
+		return;
+	nla_for_each_nested(pos, nest, rem)
+		if (nla_type(pos) == PTUN_A_PEER_PRESHARED_KEY)
+			memzero_explicit(nla_data(pos), nla_len(pos));
+}
+
 static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct set_request req = { .attrs = info->attrs };
+	struct set_request req = { .skb = skb, .attrs = info->attrs };
 	struct netlink_ext_ack *extack = info->extack;
 	struct ptun_device *ptun;
 	struct ptun_peer *target;
@@ -778,8 +851,10 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	dev = lookup_device(genl_info_net(info), info->attrs, extack);
-	if (IS_ERR(dev))
+	if (IS_ERR(dev)) {
+		wipe_secrets(info->attrs);
 		return PTR_ERR(dev);
+	}
 	ptun = netdev_priv(dev);
 
 	if (info->attrs[PTUN_A_DEVICE_FLAGS])
@@ -806,8 +881,6 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	apply_device(ptun, &req);
 	if (target) {
 		apply_peer(ptun, &req, target);
-		ptun_peer_set_keys(target, req.keys);
-		req.keys = NULL;
 		if (req.peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
 			ptun_timers_persistent_keepalive(target);
 	}
@@ -818,6 +891,7 @@ out:
 	ptun_allowedips_free(req.allowed_ips);
 	ptun_peer_keys_free(req.keys);
 	memzero_explicit(req.private_key, sizeof(req.private_key));
+	wipe_secrets(info->attrs);
 	dev_put(dev);
 	return ret;
 }

@@ -188,6 +188,14 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 
 	underlay = READ_ONCE(ptun->creating_net);
 	skb_scrub_packet(skb, !underlay || !net_eq(underlay, dev_net(dev)));
+	/*
+	 * The inner packet is a new flow: the outer datagram's hash would
+	 * give every inner flow the same one (RPS, fq), and its mark is the
+	 * underlay's business, not for steering inner routing, even in the
+	 * same namespace (which skb_scrub_packet() leaves it to).
+	 */
+	skb_clear_hash(skb);
+	skb->mark = 0;
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
 	/*

@@ -99,6 +99,17 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	int nfrags;
 	u8 ds;
 
+	/*
+	 * The stack sizes segments to the MTU, but a packet socket's
+	 * virtio_net_hdr may ask for any gso_size: a longer segment would
+	 * make an outer datagram past the path's MTU, or past what IP's
+	 * 16-bit length can say.
+	 */
+	len = skb->len;
+	mtu = READ_ONCE(dev->mtu);
+	if (unlikely(len > mtu))
+		goto err_tx;
+
 	/* The checksum must exist before the packet turns into ciphertext. */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto err_tx;
@@ -107,8 +118,6 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 
 	/* Pad to 16 bytes to blur lengths, but never past the MTU. */
-	len = skb->len;
-	mtu = READ_ONCE(dev->mtu);
 	padded = ALIGN(len, PTUN_PADDING);
 	if (padded > mtu)
 		padded = max(len, mtu);
@@ -146,6 +155,32 @@ err_tx:
 	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
 }
 
+/* The allowed IPs must cover the inner destination (under RCU-bh). */
+static enum ptun_stats_attr check_destination(struct ptun_peer *peer,
+					      struct sk_buff *skb)
+{
+	const struct ptun_allowedips *set;
+	bool ok;
+
+	set = rcu_dereference_bh(peer->allowed_ips);
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)))
+			return PTUN_A_STATS_DROP_MALFORMED;
+		ok = set && ptun_allowedips_lookup_v4(set, ip_hdr(skb)->daddr);
+		break;
+	case htons(ETH_P_IPV6):
+		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+			return PTUN_A_STATS_DROP_MALFORMED;
+		ok = set && ptun_allowedips_lookup_v6(set,
+						      &ipv6_hdr(skb)->daddr);
+		break;
+	default:
+		return PTUN_A_STATS_DROP_TX_ERROR;
+	}
+	return ok ? 0 : PTUN_A_STATS_DROP_DST_NOT_ALLOWED;
+}
+
 /*
  * Queues packets until a session exists, at most PTUN_STAGED_MAX: when
  * full, the oldest go, as they are the likeliest to be stale.
@@ -173,6 +208,7 @@ static void stage(struct ptun_peer *peer, struct sk_buff *segs)
 
 void ptun_send_staged(struct ptun_peer *peer)
 {
+	enum ptun_stats_attr reason;
 	struct sk_buff_head batch;
 	struct ptun_session *s;
 	struct sk_buff *skb;
@@ -188,10 +224,17 @@ void ptun_send_staged(struct ptun_peer *peer)
 	skb_queue_splice_init(&peer->staged, &batch);
 	spin_unlock_bh(&peer->staged.lock);
 
-	local_bh_disable();
-	while ((skb = __skb_dequeue(&batch)))
+	rcu_read_lock_bh();
+	while ((skb = __skb_dequeue(&batch))) {
+		/* A SET may have narrowed the allowed IPs while it waited. */
+		reason = check_destination(peer, skb);
+		if (unlikely(reason)) {
+			drop(peer->ptun, skb, reason);
+			continue;
+		}
 		encrypt_and_send(s, skb);
-	local_bh_enable();
+	}
+	rcu_read_unlock_bh();
 	ptun_session_put(s);
 }
 
@@ -229,32 +272,6 @@ void ptun_send_keepalive(struct ptun_peer *peer)
 		ptun_stats_drop(peer->ptun, PTUN_A_STATS_DROP_TX_ERROR);
 	}
 	ptun_session_put(s);
-}
-
-/* The allowed IPs must cover the inner destination (under RCU-bh). */
-static enum ptun_stats_attr check_destination(struct ptun_peer *peer,
-					      struct sk_buff *skb)
-{
-	const struct ptun_allowedips *set;
-	bool ok;
-
-	set = rcu_dereference_bh(peer->allowed_ips);
-	switch (skb->protocol) {
-	case htons(ETH_P_IP):
-		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)))
-			return PTUN_A_STATS_DROP_MALFORMED;
-		ok = set && ptun_allowedips_lookup_v4(set, ip_hdr(skb)->daddr);
-		break;
-	case htons(ETH_P_IPV6):
-		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
-			return PTUN_A_STATS_DROP_MALFORMED;
-		ok = set && ptun_allowedips_lookup_v6(set,
-						      &ipv6_hdr(skb)->daddr);
-		break;
-	default:
-		return PTUN_A_STATS_DROP_TX_ERROR;
-	}
-	return ok ? 0 : PTUN_A_STATS_DROP_DST_NOT_ALLOWED;
 }
 
 static void icmp_unreachable(struct sk_buff *skb)

@@ -55,7 +55,15 @@
  *    PTUN_A_DEVICE_PRIVATE_KEY: PTUN_KEY_LEN bytes, an X25519 private key;
  *                               all zeros removes the key
  *    PTUN_A_DEVICE_LISTEN_PORT: NLA_U16, host byte order; 0 lets the kernel
- *                               choose a free port
+ *                               choose a free port. The UDP sockets stay in
+ *                               the namespace the device was created in,
+ *                               also after it moved to another one, so a
+ *                               port other than the current one also needs
+ *                               CAP_NET_ADMIN in the user namespace owning
+ *                               that creating namespace (else -EPERM, and
+ *                               always once that namespace is gone). The
+ *                               peer's endpoint is reached from there too,
+ *                               with no such check.
  *    PTUN_A_DEVICE_CIPHER: NLA_U16, an enum ptun_cipher the running kernel's
  *                          crypto API can provide; both ends must agree
  *    PTUN_A_DEVICE_FLAGS: NLA_U32, PTUN_DEVICE_F_REMOVE_PEER removes the
