@@ -432,15 +432,27 @@ ctr_ge()
 	[[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]
 }
 
+# How long a counter that must stay is watched, in tenths of a second
+STAY_WINDOW_DS=${STAY_WINDOW_DS:-20}
+
 # check_rise DESC NS FIELD BEFORE N: counter FIELD of NS, BEFORE when read
-# earlier, rises by exactly N (0: stays) within a few seconds
+# earlier, rises by exactly N within a few seconds. N 0 ("stays") has
+# nothing to wait for: the counter is watched for STAY_WINDOW_DS (2 s), and
+# any rise ends the watch at once.
 check_rise()
 {
-	local desc=$1 ns=$2 field=$3 before=$4 n=$5 v
+	local desc=$1 ns=$2 field=$3 before=$4 n=$5 v i
 
-	wait_for 5 ctr_ge "$ns" "$field" $((before + n))
-	# Anything more that was on its way gets counted too.
-	sleep 0.3
+	if [ "$n" -eq 0 ]; then
+		for ((i = 0; i < STAY_WINDOW_DS; i += 2)); do
+			ctr_ge "$ns" "$field" $((before + 1)) && break
+			sleep 0.2
+		done
+	else
+		wait_for 5 ctr_ge "$ns" "$field" $((before + n))
+		# Anything more that was on its way gets counted too.
+		sleep 0.3
+	fi
 	v=$(ctr "$ns" "$field")
 	if [[ "$v" =~ ^[0-9]+$ ]]; then
 		check_eq "$desc" "$n" $((v - before))
