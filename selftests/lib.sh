@@ -432,6 +432,29 @@ ctr_ge()
 	[[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]
 }
 
+# The drop counters a transfer through a working tunnel leaves alone
+DATA_DROPS="drop-replay drop-no-session drop-rx-error drop-tx-error"
+
+# data_drops NS [FIELD...]: FIELDs (default: $DATA_DROPS) of ptun0 in NS,
+# as "FIELD=N ...", to compare before and after
+data_drops()
+{
+	local ns=$1 f out=
+
+	shift
+	# shellcheck disable=SC2086 # a list of field names
+	[ $# -gt 0 ] || set -- $DATA_DROPS
+	for f in "$@"; do
+		out+="$f=$(ctr "$ns" "$f") "
+	done
+	echo "${out% }"
+}
+
+# The least an iperf3 run of a few seconds carries through a working
+# tunnel, in bytes. A loaded TCG guest carries some 10 Mbit/s, more than
+# 1 MB/s, through ptun; a tunnel that loses most packets stalls TCP below.
+IPERF_MIN_BYTES=${IPERF_MIN_BYTES:-1000000}
+
 # How long a counter that must stay is watched, in tenths of a second
 STAY_WINDOW_DS=${STAY_WINDOW_DS:-20}
 
