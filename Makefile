@@ -48,7 +48,7 @@ CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
 .PHONY: all module tool deps check demo bench install clean lint sparse \
-	vm-modules module-for tool-test
+	vm-modules module-for module-debug-for tool-test
 
 all: module tool
 
@@ -75,11 +75,18 @@ module-for:
 	scripts/no-warnings $(MAKE) -C /lib/modules/$(KVER)/build \
 		M=$(CURDIR)/$(BDIR) W=1 $(KBUILD_EXTRA) modules
 
-# The module for every kernel the rig boots
+# build/<kver>-debug/kmod/ptun.ko: the module with PTUN_DEBUG=1, which runs
+# the in-module self-tests when it loads (selftests/selftest-kmod.sh)
+module-debug-for:
+	$(MAKE) --no-print-directory module-for KVER=$(KVER) \
+		BDIR=build/$(KVER)-debug KBUILD_EXTRA=PTUN_DEBUG=1
+
+# The module, and its debug build, for every kernel the rig boots
 vm-modules:
 	@set -e; for k in $(VM_KERNELS); do \
 		v=$$(scripts/kver $$k); \
 		$(MAKE) --no-print-directory module-for KVER=$$v; \
+		$(MAKE) --no-print-directory module-debug-for KVER=$$v; \
 	done
 
 check:

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Load-time checks of the allowed-IPs set: what it accepts, what it
- * refuses and which addresses it matches. Built with PTUN_DEBUG=1 only.
+ * refuses and which addresses it matches; and the runner of every group of
+ * in-module checks. Built with PTUN_DEBUG=1 only.
+ *
+ * The kernel log is what selftests/selftest-kmod.sh asserts on, so its
+ * lines have a fixed form:
+ *
+ *	ptun: selftest: running N groups
+ *	ptun: selftest: GROUP: pass		(or "GROUP: FAIL")
+ *	ptun: selftest: FAIL: WHAT		(a single failed check)
+ *	ptun: selftest: all N groups passed	(or "FAIL: K of N groups failed")
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": selftest: " fmt
@@ -139,26 +148,36 @@ static bool selftest_allowedips(void)
 
 	if (failed)
 		pr_err("allowed IPs: %u checks failed\n", failed);
-	else
-		pr_info("allowed IPs: pass\n");
 	return !failed;
 }
 
-static bool report(const char *name, bool pass)
-{
-	if (pass)
-		pr_info("%s: pass\n", name);
-	else
-		pr_err("%s: FAIL\n", name);
-	return pass;
-}
+static const struct {
+	const char *name;
+	bool (*run)(void);
+} groups[] = {
+	{ "allowed IPs", selftest_allowedips },
+	{ "handshake", ptun_noise_selftest },
+	{ "replay window", ptun_replay_selftest },
+	{ "session slots", ptun_session_selftest },
+};
 
 bool ptun_selftest_run(void)
 {
-	bool pass = selftest_allowedips();
+	unsigned int i, failed = 0;
 
-	pass &= report("handshake", ptun_noise_selftest());
-	pass &= report("replay window", ptun_replay_selftest());
-	pass &= report("session slots", ptun_session_selftest());
-	return pass;
+	pr_info("running %zu groups\n", ARRAY_SIZE(groups));
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
+		if (groups[i].run()) {
+			pr_info("%s: pass\n", groups[i].name);
+		} else {
+			pr_err("%s: FAIL\n", groups[i].name);
+			failed++;
+		}
+	}
+	if (failed)
+		pr_err("FAIL: %u of %zu groups failed\n", failed,
+		       ARRAY_SIZE(groups));
+	else
+		pr_info("all %zu groups passed\n", ARRAY_SIZE(groups));
+	return !failed;
 }

@@ -162,8 +162,9 @@ reject "missing key file" 'private-key' \
 	ptun_in a set ptun0 listen-port 1 private-key "$TMP/does-not-exist"
 check_fails "unknown device is refused" ptun_in a set nosuchdev listen-port 1
 check_match "and the message names it" 'nosuchdev' "$LAST_ERR"
-in_ns a ip link add dummy0 type dummy 2>/dev/null
+check "a dummy device to aim at" in_ns a ip link add dummy0 type dummy
 check_fails "a device that is not ptun is refused" ptun_in a set dummy0 listen-port 1
+check_match "and the kernel says why" 'not a ptun device' "$LAST_ERR"
 check_fails "show of an unknown device fails" ptun_in a show nosuchdev
 check_fails "show of an unknown field fails" ptun_in a show ptun0 colour
 check_match "and names the field" 'colour' "$LAST_ERR"

@@ -32,22 +32,27 @@ check_fails "MTU 65456 is refused (outer packet would not fit)" \
 	in_ns a ip link set ptun0 mtu 65456
 check "MTU back to 1420" in_ns a ip link set ptun0 mtu 1420
 
+# No link-local address, so no router solicitations: the drop counters
+# below count only the test's own packets.
+check "no IPv6 link-local address (addrgenmode none)" \
+	in_ns a ip link set ptun0 addrgenmode none
 check "device goes up" in_ns a ip link set ptun0 up
 check "IPv4 address on the device" in_ns a ip addr add 10.9.0.1/32 peer 10.9.0.2/32 dev ptun0
 check "IPv6 address on the device" in_ns a ip addr add fd00:9::1/128 peer fd00:9::2/128 dev ptun0
 check "route through the device" in_ns a ip route add 10.9.1.0/24 dev ptun0
 
-# Nothing can be sent yet without a peer: the packet is dropped and counted.
-tx_drops()
-{
-	echo $(($(ptun_in a show ptun0 drop-tx-error) + \
-		$(ptun_in a show ptun0 drop-no-session)))
-}
-before=$(tx_drops)
-in_ns a ping -c 3 -i 0.2 -W 1 10.9.1.1 >/dev/null 2>&1
-after=$(tx_drops)
-check "packets sent with no peer are counted as drops ($before -> $after)" \
-	test "$after" -ge $((before + 3))
+# Nothing can be sent yet without a peer: each packet is dropped, counted as
+# a transmit error (not as no-session: there is no peer to have one) and
+# answered with an ICMP unreachable.
+tx0=$(ctr a drop-tx-error)
+ns0=$(ctr a drop-no-session)
+check_eq "no drop before any packet was sent (no IPv6 chatter)" "0 0" "$tx0 $ns0"
+out=$(in_ns a ping -c 3 -i 0.2 -W 1 10.9.1.1 2>&1)
+check_match "ping with no peer is told: destination unreachable" \
+	'[Uu]nreachable' "$out"
+check_rise "packets sent with no peer count as tx-error, each once" \
+	a drop-tx-error "$tx0" 3
+check_rise "and not as no-session" a drop-no-session "$ns0" 0
 
 check "a second device in the same namespace" in_ns a ip link add ptun1 type ptun
 check "dump lists both devices" \
@@ -79,18 +84,23 @@ check "device whose kernel may solicit routers" in_ns a ip link add ptun3 type p
 check "device with addrgenmode none" eval "in_ns a ip link add ptun4 type ptun &&
 	in_ns a ip link set ptun4 addrgenmode none"
 for dev in ptun3 ptun4; do
-	_t ip netns exec a "$PTUN" set $dev private-key "$TMP/x.key" \
+	check "$dev gets a key and a peer" ptun_in a set $dev private-key "$TMP/x.key" \
 		peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8
-	_t ip -n a link set $dev up
+	check "$dev goes up" in_ns a ip link set $dev up
 done
+up_at=$SECONDS
+check_match "ptun4 is up" '<([^>]*,)?UP[,>]' "$(in_ns a ip link show ptun4)"
 dst_drops()
 {
 	[ "$(ptun_in a show "$1" drop-dst-not-allowed)" -gt 0 ]
 }
 check "the first counts the solicitations as dst-not-allowed" \
 	wait_for 15 dst_drops ptun3
-check_eq "the one with addrgenmode none counts nothing" 0 \
-	"$(ptun_in a show ptun4 drop-dst-not-allowed)"
+# The kernel solicits again after rtr_solicit_interval (4 s): whatever
+# ptun4 would send has had that long, counted from when it went up.
+sleep $((up_at + 5 - SECONDS > 0 ? up_at + 5 - SECONDS : 0))
+check_eq "the one with addrgenmode none counts nothing" "0 0" \
+	"$(ptun_in a show ptun4 drop-dst-not-allowed) $(ptun_in a show ptun4 drop-tx-error)"
 check_eq "and has no IPv6 address" "" \
 	"$(in_ns a ip -6 -o addr show dev ptun4)"
 
@@ -103,10 +113,24 @@ check_fails "device in namespace b is gone" in_ns b ip link show ptun1
 check "module can be loaded again" modprobe ptun
 check "and a device created again" in_ns a ip link add ptun0 type ptun
 
-# Deleting a namespace takes its devices with it.
-check "device in a namespace that is then deleted" in_ns b ip link add ptun5 type ptun
+# Deleting a namespace takes its devices with it. ptun5 is made in a and
+# moved to b, so that its UDP socket lives in a (the namespace a device was
+# created in keeps its underlay) where it can be seen going away with it.
+udp_listening()
+{
+	[ -n "$(in_ns "$1" ss -Hlun "sport = :$2")" ]
+}
+check "device in a namespace that is then deleted" eval \
+	"in_ns a ip link add ptun5 type ptun &&
+	 ptun_in a set ptun5 listen-port 40005 &&
+	 in_ns a ip link set ptun5 netns b &&
+	 in_ns b ip link set ptun5 up"
+check "its socket listens in a, where it was created" \
+	wait_for 10 udp_listening a 40005
 ip netns del b
 test_namespaces=(a)
+check "the device went with its namespace: its socket in a closed" \
+	wait_for 20 eval "! udp_listening a 40005"
 check "module unloads after its namespace went away" rmmod ptun
 modprobe ptun
 

@@ -31,18 +31,24 @@ pings()
 # least what iperf3 counted, and the sender's sent it.
 iperf_dir()
 {
-	local name=$1 snd=$2 rcv=$3 rx0 tx0 rx1 tx1 bytes
+	local name=$1 snd=$2 rcv=$3 rx0 tx0 rx1 tx1 bytes d_snd d_rcv
 
 	shift 3
 	rx0=$(ctr "$rcv" rx-bytes)
 	tx0=$(ctr "$snd" tx-bytes)
+	d_snd=$(data_drops "$snd")
+	d_rcv=$(data_drops "$rcv")
 	check "$name: iperf3 $snd -> $rcv" iperf_run sb 10.10.0.2 sa -t 3 "$@"
 	bytes=$(iperf_result bytes)
 	rx1=$(ctr "$rcv" rx-bytes)
 	tx1=$(ctr "$snd" tx-bytes)
 	diag "$name: $snd -> $rcv: $(( $(iperf_result bits_per_second) / 1000 )) kbit/s," \
 		"$bytes bytes; $rcv rx-bytes +$((rx1 - rx0)), $snd tx-bytes +$((tx1 - tx0))"
-	check_ge "$name: iperf3 $snd -> $rcv moved data" 1 "$(iperf_result bits_per_second)"
+	check_ge "$name: iperf3 $snd -> $rcv moved data (at least $IPERF_MIN_BYTES bytes)" \
+		"$IPERF_MIN_BYTES" "$bytes"
+	check_eq "$name: $snd dropped nothing meanwhile (replay, no session, rx/tx error)" \
+		"$d_snd" "$(data_drops "$snd")"
+	check_eq "$name: nor did $rcv" "$d_rcv" "$(data_drops "$rcv")"
 	check_ge "$name: $rcv's rx-bytes grew by at least what iperf3 received" \
 		"$bytes" $((rx1 - rx0))
 	check_ge "$name: $snd's tx-bytes grew by at least what iperf3 received" \
