@@ -26,12 +26,14 @@ static int __init ptun_init(void)
 	int ret;
 
 	ptun_noise_init();
-	if (!ptun_selftest_run())
-		return -ENOTRECOVERABLE;
-
 	ptun_wq = alloc_workqueue("ptun", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!ptun_wq)
 		return -ENOMEM;
+	/* after ptun_wq: the session tests free sessions through it */
+	if (!ptun_selftest_run()) {
+		ret = -ENOTRECOVERABLE;
+		goto err_destroy_wq;
+	}
 	ret = ptun_device_init();
 	if (ret)
 		goto err_destroy_wq;

@@ -343,9 +343,10 @@ static bool slots_are(struct ptun_session_slots *slots,
 
 bool ptun_session_selftest(void)
 {
-	struct ptun_session *a, *b, *r, *old, *young;
+	struct ptun_session *a, *b, *r, *young;
 	struct ptun_session_slots slots;
 	bool pass = true;
+	__le32 b_index;
 	u64 deadline;
 
 	ptun_session_slots_init(&slots);
@@ -358,6 +359,7 @@ bool ptun_session_selftest(void)
 		kfree(r);
 		return false;
 	}
+	b_index = b->local_index;
 	/* our rekey: the old session stays receivable */
 	ptun_session_install(&slots, a);
 	ptun_session_install(&slots, b);
@@ -368,46 +370,50 @@ bool ptun_session_selftest(void)
 	 */
 	ptun_session_install(&slots, r);
 	a = fake_session(4, true, 0);
-	if (!a) {
-		ptun_session_clear(&slots);
-		return false;
-	}
+	if (!a)
+		goto fail;
 	ptun_session_install(&slots, a);
 	pass &= slots_are(&slots, r, a);
-	pass &= !ptun_session_rx_get(&slots, b->local_index);
+	pass &= !ptun_session_rx_get(&slots, b_index);
 	/* a responder session is used once the initiator's data confirms it */
 	r = fake_session(5, false, 0);
-	if (!r) {
-		ptun_session_clear(&slots);
-		return false;
-	}
+	if (!r)
+		goto fail;
 	ptun_session_install(&slots, r);
 	pass &= slots_are(&slots, a, a);
 	pass &= ptun_session_confirm(&slots, r);
 	pass &= slots_are(&slots, a, r);
 	ptun_session_clear(&slots);
 
-	/* expiry: the oldest remaining session sets the next deadline */
-	old = fake_session(6, true, PTUN_REJECT_AFTER_TIME + 1);
-	a = fake_session(7, true, 100);
-	young = fake_session(8, true, 10);
-	if (!old || !a || !young) {
-		kfree(old);
+	/*
+	 * expiry: the oldest session sets the deadline, and a younger one
+	 * does not postpone it (ages below any uptime: the clock is boottime)
+	 */
+	a = fake_session(6, true, 2);
+	young = fake_session(7, true, 1);
+	if (!a || !young) {
 		kfree(a);
 		kfree(young);
-		return false;
+		goto fail;
 	}
-	ptun_session_install(&slots, old);
 	ptun_session_install(&slots, a);
 	deadline = ptun_session_expire(&slots);
 	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
 	pass &= slots_are(&slots, a, a);
-	/* a younger session does not postpone the older one's end */
 	ptun_session_install(&slots, young);
 	deadline = ptun_session_expire(&slots);
 	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
 	ptun_session_clear(&slots);
 	pass &= !ptun_session_expire(&slots);
+	goto out;
+
+fail:
+	ptun_session_clear(&slots);
+	pass = false;
+out:
+	/* the retired sessions are freed by RCU work on ptun_wq: wait */
+	rcu_barrier();
+	flush_workqueue(ptun_wq);
 	return pass;
 }
 #endif
