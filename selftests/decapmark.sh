@@ -11,13 +11,6 @@
 
 source "$(dirname "$0")/lib.sh"
 
-# nft_count NS TABLE COUNTER: packets counted by a named counter
-nft_count()
-{
-	in_ns "$1" nft list counter inet "$2" "$3" |
-		awk '$1 == "packets" { print $2 }'
-}
-
 sites_setup_check "two sites" 4
 check "nft rules in sb" in_ns sb nft -f - <<EOT
 table inet ptun_mark {

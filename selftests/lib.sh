@@ -483,3 +483,56 @@ check_rise()
 		fail "$desc" "cannot read $field of $ns: '$v'"
 	fi
 }
+
+# nft_count NS TABLE COUNTER: packets counted by a named counter
+nft_count()
+{
+	in_ns "$1" nft list counter inet "$2" "$3" |
+		awk '$1 == "packets" { print $2 }'
+}
+
+# A third host for attackers, linked to sb's second interface:
+#
+#   ns sb: wan1 203.0.113.1/24 --veth-- ns ev: wan0 203.0.113.66/24
+#
+# attacker_check DESC [CMD...]: builds it after sites_setup, then runs CMD
+# (ev's own routes), as one result; without it the test cannot go on.
+# Not in a subshell: ns_add must record the namespace for cleanup.
+SB=203.0.113.1
+EV=203.0.113.66
+
+attacker_check()
+{
+	local desc=$1
+
+	shift
+	if { ns_add ev &&
+	     ip link add wan1 netns sb type veth peer name wan0 netns ev &&
+	     ip -n sb addr add "$SB/24" dev wan1 &&
+	     ip -n sb link set wan1 up &&
+	     ip -n ev addr add "$EV/24" dev wan0 &&
+	     ip -n ev link set wan0 up &&
+	     { [ $# -eq 0 ] || "$@"; }; } > "$TMP/ev.log" 2>&1; then
+		ok "$desc"
+	else
+		fail "$desc" "$(cat "$TMP/ev.log")"
+		ktap_done
+	fi
+}
+
+# first_handshake_check: sa's first handshake with sb, captured on sa's
+# wan0 into $TMP/first.pcap, as the result "tunnel works"
+first_handshake_check()
+{
+	capture_start first sa wan0 udp
+	check "tunnel works" ping_ok sa 10.10.0.2
+	capture_stop first
+}
+
+# first_message SRC TYPE: the first message of TYPE (01, 02...) from SRC
+# in $TMP/first.pcap, in hex
+first_message()
+{
+	wire udp "$TMP/first.pcap" | awk -v src="$1" -v type="$2" '
+		$1 == src && substr($5, 1, 2) == type { print $5; exit }'
+}
