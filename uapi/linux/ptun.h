@@ -189,9 +189,18 @@ enum ptun_stats_attr {
 	PTUN_A_STATS_DROP_NO_SESSION,
 	/* truncated, unknown type, bad lengths, not IP inside */
 	PTUN_A_STATS_DROP_MALFORMED,
-	/* handshake from a peer configured with another cipher */
+	/*
+	 * authenticated initiation or response that names another data
+	 * cipher than this end's (a peer configured with another cipher)
+	 */
 	PTUN_A_STATS_DROP_CIPHER_MISMATCH,
-	/* handshake message that failed authentication or was replayed */
+	/*
+	 * handshake message refused: wrong mac1, failed authentication,
+	 * replayed or too soon after the last, no keys configured, handshake
+	 * queue full, answered with a cookie reply under load, rate limited,
+	 * or a cookie reply that answers nothing of ours (docs/PROTOCOL.md,
+	 * sections 2.5 and 5)
+	 */
 	PTUN_A_STATS_DROP_HANDSHAKE,
 	/* transmit with no peer or no endpoint, or the underlay refused it */
 	PTUN_A_STATS_DROP_TX_ERROR,
