@@ -118,9 +118,7 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 
 	/* Pad to 16 bytes to blur lengths, but never past the MTU. */
-	padded = ALIGN(len, PTUN_PADDING);
-	if (padded > mtu)
-		padded = max(len, mtu);
+	padded = min(ALIGN(len, PTUN_PADDING), mtu);
 
 	if (skb_cow_head(skb, PTUN_TX_HEADROOM))
 		goto err_tx;
