@@ -5,6 +5,8 @@
 #   make              module against KDIR, and the ptun CLI
 #   make check        every test: CLI unit tests, then the selftests in QEMU
 #                     on each kernel of VM_KERNELS
+#   make check-debug  the selftests on a debug kernel (KASAN, lockdep,
+#                     kmemleak...) built once from linux-source-6.12
 #   make demo         two sites joined by ptun, in a QEMU guest
 #   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
 #                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
@@ -47,7 +49,7 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check demo bench install clean lint sparse \
+.PHONY: all module tool deps check check-debug demo bench install clean lint sparse \
 	vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -66,13 +68,15 @@ deps:
 	scripts/deps
 
 # build/<kver>/kmod/ptun.ko for one kernel: make module-for KVER=<version>
+# (KBUILD_DIR: the kernel's build tree, when it is not an installed one's)
 BDIR = build/$(KVER)
+KBUILD_DIR = /lib/modules/$(KVER)/build
 module-for:
-	@test -n "$(KVER)" && test -d /lib/modules/$(KVER)/build || \
+	@test -n "$(KVER)" && test -d $(KBUILD_DIR) || \
 		{ echo "no headers for kernel '$(KVER)'" >&2; exit 1; }
 	@mkdir -p $(BDIR)
 	@cp --parents -p $(KMOD_SOURCES) $(BDIR)/
-	scripts/no-warnings $(MAKE) -C /lib/modules/$(KVER)/build \
+	scripts/no-warnings $(MAKE) -C $(KBUILD_DIR) \
 		M=$(CURDIR)/$(BDIR) W=1 $(KBUILD_EXTRA) modules
 
 # build/<kver>-debug/kmod/ptun.ko: the module with PTUN_DEBUG=1, which runs
@@ -91,6 +95,11 @@ vm-modules:
 
 check:
 	@scripts/check $(VM_KERNELS)
+
+# The selftests on a KASAN/lockdep/kmemleak kernel built from Debian's
+# linux-source-6.12 (scripts/debug-kernel; cached outside the tree)
+check-debug:
+	@scripts/check debug
 
 demo: deps
 	$(MAKE) tool

@@ -182,12 +182,29 @@ check_ge()
 	fi
 }
 
+# How much slower than a Debian kernel's guest this one is: the debug
+# kernel (scripts/debug-kernel: KASAN, lockdep, kmemleak...) runs the same
+# code several times slower under TCG. wait_for's bounds and the tests'
+# own time limits are multiplied by it; PTUN_TIME_SCALE overrides it.
+case $(uname -r) in
+*-ptun-debug) PTUN_TIME_SCALE=${PTUN_TIME_SCALE:-4} ;;
+*) PTUN_TIME_SCALE=${PTUN_TIME_SCALE:-1} ;;
+esac
+
+# debug_kernel: whether this guest runs the debug kernel, e.g. to send
+# fewer packets there
+debug_kernel()
+{
+	[ "$PTUN_TIME_SCALE" -gt 1 ]
+}
+
 # wait_for SECONDS CMD...: runs CMD every 0.2 s until it succeeds (status
-# 0) or SECONDS have passed (status 1). Better than a fixed sleep: the TCG
-# guests are slow, and their speed varies with the host's load.
+# 0) or SECONDS (times PTUN_TIME_SCALE) have passed (status 1). Better
+# than a fixed sleep: the TCG guests are slow, and their speed varies with
+# the host's load.
 wait_for()
 {
-	local end=$((SECONDS + $1))
+	local end=$((SECONDS + $1 * PTUN_TIME_SCALE))
 
 	shift
 	while :; do
