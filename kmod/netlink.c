@@ -628,6 +628,23 @@ static int prepare_allowed_ips(struct set_request *req,
 	return 0;
 }
 
+/*
+ * A point of small order (all zeros among them) has no shared secret with
+ * any private key: X25519 of it and a clamped scalar, a multiple of the
+ * cofactor 8, is zero. Known without the device's private key, which may
+ * come later or never.
+ */
+static bool low_order_point(const u8 key[PTUN_KEY_LEN])
+{
+	static const u8 scalar[CURVE25519_KEY_SIZE] = { 8 };
+	u8 out[CURVE25519_KEY_SIZE];
+	bool low;
+
+	low = !curve25519(out, scalar, key);
+	memzero_explicit(out, sizeof(out));
+	return low;
+}
+
 static int prepare_peer(struct set_request *req,
 			struct netlink_ext_ack *extack)
 {
@@ -647,6 +664,11 @@ static int prepare_peer(struct set_request *req,
 		if (!memchr_inv(nla_data(key), 0, PTUN_KEY_LEN)) {
 			NL_SET_ERR_MSG_ATTR(extack, key,
 					    "peer public key is all zeros");
+			return -EINVAL;
+		}
+		if (low_order_point(nla_data(key))) {
+			NL_SET_ERR_MSG_ATTR(extack, key,
+					    "peer public key is a low-order point: no shared secret with any private key");
 			return -EINVAL;
 		}
 		req->new_peer = ptun_peer_create(nla_data(key), GFP_KERNEL);
