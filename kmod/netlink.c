@@ -22,6 +22,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/string.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
@@ -441,6 +442,50 @@ static int prepare_cipher(struct set_request *req,
 	return 0;
 }
 
+/*
+ * An endpoint is the unicast address of another host: the unspecified
+ * address, loopback, multicast, the limited broadcast and IPv4-mapped
+ * IPv6 (the IPv6 socket is V6ONLY) cannot reach a peer.
+ */
+static int check_endpoint(const struct ptun_endpoint *ep,
+			  const struct nlattr *attr,
+			  struct netlink_ext_ack *extack)
+{
+	const struct in6_addr *a6 = &ep->addr6.sin6_addr;
+	__be32 a4 = ep->addr4.sin_addr.s_addr;
+
+	if (ep->addr.sa_family == AF_INET) {
+		if (!a4)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "endpoint address is unspecified (0.0.0.0)");
+		else if (ipv4_is_loopback(a4))
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "endpoint address is loopback");
+		else if (ipv4_is_multicast(a4))
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "endpoint address is multicast");
+		else if (ipv4_is_lbcast(a4))
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "endpoint address is the broadcast address");
+		else
+			return 0;
+		return -EINVAL;
+	}
+	if (ipv6_addr_any(a6))
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "endpoint address is unspecified (::)");
+	else if (ipv6_addr_loopback(a6))
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint address is loopback");
+	else if (ipv6_addr_is_multicast(a6))
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint address is multicast");
+	else if (ipv6_addr_v4mapped(a6))
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "endpoint address is IPv4-mapped: give the IPv4 address");
+	else
+		return 0;
+	return -EINVAL;
+}
+
 static int prepare_endpoint(struct set_request *req,
 			    struct netlink_ext_ack *extack)
 {
@@ -448,6 +493,7 @@ static int prepare_endpoint(struct set_request *req,
 	struct nlattr *v6 = req->peer[PTUN_A_PEER_ENDPOINT_IPV6];
 	struct nlattr *port = req->peer[PTUN_A_PEER_ENDPOINT_PORT];
 	struct ptun_endpoint *ep = &req->endpoint;
+	int ret;
 
 	if (v4 && v6) {
 		NL_SET_ERR_MSG_ATTR(extack, v6,
@@ -478,6 +524,9 @@ static int prepare_endpoint(struct set_request *req,
 		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
 		ep->addr6.sin6_port = htons(nla_get_u16(port));
 	}
+	ret = check_endpoint(ep, v4 ?: v6, extack);
+	if (ret)
+		return ret;
 	req->set_endpoint = true;
 	return 0;
 }
@@ -579,6 +628,23 @@ static int prepare_allowed_ips(struct set_request *req,
 	return 0;
 }
 
+/*
+ * A point of small order (all zeros among them) has no shared secret with
+ * any private key: X25519 of it and a clamped scalar, a multiple of the
+ * cofactor 8, is zero. Known without the device's private key, which may
+ * come later or never.
+ */
+static bool low_order_point(const u8 key[PTUN_KEY_LEN])
+{
+	static const u8 scalar[CURVE25519_KEY_SIZE] = { 8 };
+	u8 out[CURVE25519_KEY_SIZE];
+	bool low;
+
+	low = !curve25519(out, scalar, key);
+	memzero_explicit(out, sizeof(out));
+	return low;
+}
+
 static int prepare_peer(struct set_request *req,
 			struct netlink_ext_ack *extack)
 {
@@ -598,6 +664,11 @@ static int prepare_peer(struct set_request *req,
 		if (!memchr_inv(nla_data(key), 0, PTUN_KEY_LEN)) {
 			NL_SET_ERR_MSG_ATTR(extack, key,
 					    "peer public key is all zeros");
+			return -EINVAL;
+		}
+		if (low_order_point(nla_data(key))) {
+			NL_SET_ERR_MSG_ATTR(extack, key,
+					    "peer public key is a low-order point: no shared secret with any private key");
 			return -EINVAL;
 		}
 		req->new_peer = ptun_peer_create(nla_data(key), GFP_KERNEL);

@@ -106,7 +106,7 @@ check_eq "and has no IPv6 address" "" \
 
 check "recreate a device in namespace a" in_ns a ip link add ptun2 type ptun
 check "give it keys and a peer" ptun_in a set ptun2 private-key "$TMP/x.key" \
-	peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8 endpoint 127.0.0.1:1234
+	peer "$(cat "$TMP/y.pub")" allowed-ips 10.0.0.0/8 endpoint 192.0.2.1:1234
 check "rmmod with devices in two namespaces" rmmod ptun
 check_fails "device in namespace a is gone" in_ns a ip link show ptun2
 check_fails "device in namespace b is gone" in_ns b ip link show ptun1
