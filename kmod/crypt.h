@@ -26,6 +26,8 @@ struct ptun_skb_cb {
 	struct ptun_session *s;
 	/* transmit: length of the inner packet, 0 for a keepalive */
 	unsigned int inner_len;
+	/* transmit: MTU of the route the inner packet took, 0 for none */
+	unsigned int route_mtu;
 	/* the outer header's DS field: to be sent, or as received */
 	u8 ds;
 };

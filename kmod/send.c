@@ -95,6 +95,7 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	unsigned int len, padded, mtu;
 	struct ptun_msg_data *msg;
 	struct sk_buff *trailer;
+	unsigned int limit;
 	u64 counter;
 	int nfrags;
 	u8 ds;
@@ -117,8 +118,15 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	/* ECN capability and congestion marks show on the outside too. */
 	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 
-	/* Pad to 16 bytes to blur lengths, but never past the MTU. */
-	padded = min(ALIGN(len, PTUN_PADDING), mtu);
+	/*
+	 * Pad to 16 bytes to blur lengths, but never past the MTU, nor past
+	 * a lower MTU of the route the packet took: the path beyond may
+	 * carry no more than that.
+	 */
+	limit = ptun_skb_cb(skb)->route_mtu;
+	if (!limit || limit > mtu)
+		limit = mtu;
+	padded = min(ALIGN(len, PTUN_PADDING), max(len, limit));
 
 	if (skb_cow_head(skb, PTUN_TX_HEADROOM))
 		goto err_tx;
@@ -292,6 +300,7 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct sk_buff *segs, *next;
 	struct ptun_session *s;
 	struct ptun_peer *peer;
+	unsigned int route_mtu;
 
 	/* The packet is rewritten in place: it must be ours alone. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
@@ -317,7 +326,9 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 	/*
 	 * The inner route was only needed for the ICMP error above: every
 	 * segment would take a reference, and a waiting packet would pin it.
+	 * Its MTU is kept for the padding.
 	 */
+	route_mtu = skb_dst(skb) ? dst_mtu(skb_dst(skb)) : 0;
 	skb_dst_drop(skb);
 
 	if (skb_is_gso(skb)) {
@@ -331,6 +342,8 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 		skb_mark_not_on_list(skb);
 		segs = skb;
 	}
+	skb_list_walk_safe(segs, skb, next)
+		ptun_skb_cb(skb)->route_mtu = route_mtu;
 
 	s = ptun_session_tx_get(&peer->sessions);
 	if (!s) {

@@ -251,6 +251,11 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
 	}
 	/* skb_scrub_packet() is ours to call: this path does not. */
 	skb_scrub_packet(skb, !net_eq(sock_net(sk), dev_net(ptun->dev)));
+	/*
+	 * A datagram longer than the path MTU leaves in fragments, as over
+	 * IPv4 (sent without DF): else ip6_fragment() refuses it as too big.
+	 */
+	skb->ignore_df = 1;
 	udp_tunnel6_xmit_skb(route, sk, skb, NULL, &fl6.saddr, &fl6.daddr, ds,
 			     ip6_dst_hoplimit(route), 0, fl6.fl6_sport,
 			     fl6.fl6_dport, false);

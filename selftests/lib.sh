@@ -553,3 +553,30 @@ first_message()
 	wire udp "$TMP/first.pcap" | awk -v src="$1" -v type="$2" '
 		$1 == src && substr($5, 1, 2) == type { print $5; exit }'
 }
+
+# link_stats NS DEV: "rx-packets rx-bytes tx-packets tx-bytes rx-dropped
+# tx-dropped" of DEV as the stack counts them (ip -s link)
+link_stats()
+{
+	ip -n "$1" -s -j link show dev "$2" | jq -r '.[0].stats64 |
+		"\(.rx.packets) \(.rx.bytes) \(.tx.packets) \(.tx.bytes) \(.rx.dropped) \(.tx.dropped)"'
+}
+
+# delta BEFORE AFTER: the element-wise difference of two lists of numbers,
+# such as two link_stats outputs
+delta()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " ")
+		split(b, y, " ")
+		for (i = 1; i <= n; i++)
+			printf "%s%d", (i > 1 ? " " : ""), y[i] - x[i]
+		print ""
+	}'
+}
+
+# drop_total NS [DEV]: the sum of all the drop counters of DEV (ptun0)
+drop_total()
+{
+	ptun_in "$1" show "${2:-ptun0}" --json | jq '[.stats.drops[]] | add'
+}
