@@ -57,6 +57,7 @@ iperf_dir()
 
 for family in 4 6; do
 	name="outer IPv$family"
+	t0=$(date +%s)
 	sites_setup_check "$name: two sites" "$family"
 	if [ "$family" = 4 ]; then
 		ep_a=192.0.2.2:51820 ep_b=192.0.2.1:51820
@@ -71,9 +72,8 @@ for family in 4 6; do
 	check_ge "$name: sb counted a handshake" 1 "$(ctr sb handshakes)"
 	check_ge "$name: sa has a latest-handshake time" 1 "$(ctr sa latest-handshake)"
 	check_ge "$name: sb has a latest-handshake time" 1 "$(ctr sb latest-handshake)"
-	now=$(date +%s)
 	check_ge "$name: latest-handshake is recent (not before the test)" \
-		$((now - 120)) "$(ctr sa latest-handshake)"
+		"$t0" "$(ctr sa latest-handshake)"
 	check_eq "$name: sa's endpoint is sb" "$ep_a" "$(ctr sa endpoint)"
 	check_eq "$name: sb's endpoint is sa" "$ep_b" "$(ctr sb endpoint)"
 	check_eq "$name: sa dropped nothing for authentication" 0 "$(ctr sa drop-auth)"
