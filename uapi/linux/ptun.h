@@ -72,9 +72,10 @@
  *        PTUN_A_PEER_PUBLIC_KEY: the peer's X25519 public key. Setting a
  *            key different from the current peer's replaces the peer: its
  *            preshared key, endpoint, keepalive and allowed IPs start from
- *            empty. Needed when no peer exists yet. The points of small
- *            order of Curve25519 (all zeros among them) have no shared
- *            secret with any private key and are refused (-EINVAL).
+ *            empty. Needed when no peer exists yet (else -ENOENT). The
+ *            points of small order of Curve25519 (all zeros among them)
+ *            have no shared secret with any private key and are refused
+ *            (-EINVAL), and so is the device's own public key.
  *        PTUN_A_PEER_PRESHARED_KEY: PTUN_KEY_LEN bytes; all zeros removes it
  *        PTUN_A_PEER_ENDPOINT_IPV4 or PTUN_A_PEER_ENDPOINT_IPV6, with
  *        PTUN_A_PEER_ENDPOINT_PORT (1-65535): the peer's outer address, a
@@ -84,7 +85,8 @@
  *            address instead)
  *        PTUN_A_PEER_PERSISTENT_KEEPALIVE: NLA_U16 seconds, 0 turns it off
  *        PTUN_A_PEER_ALLOWED_IPS: the complete new list of inner subnets
- *            (replace semantics; an empty nest clears the list). Host bits
+ *            (replace semantics; an empty nest clears the list), at most
+ *            64 entries (else -E2BIG), each once (else -EEXIST). Host bits
  *            below the prefix length must be zero.
  *
  * Counters
