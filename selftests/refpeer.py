@@ -34,6 +34,17 @@ so that where the module and the document disagree, a test notices.
         --mismatch-first N   first an initiation with cipher byte N, then
                              --drop-wait seconds for anything to come back;
                              prints "mismatch-first cipher=N answered=yes|no"
+        --rekey              after that, a second handshake: prints
+                             "rekey ping-under=new|old reply=yes|no
+                             reply-under=new|old|none ..." for an echo
+                             request under each session
+        --replay-initiation  then the first answered initiation again
+        --stale-initiation   then one whose timestamp equals the greatest
+                             the peer accepted
+        --flipped-initiation then a fresh one with a bit of its sealed
+                             static key flipped and mac1 made right;
+                             each prints "WHAT answered=yes|no" (a
+                             response or cookie reply within --drop-wait)
         --reply-wait S       how long to wait for each reply (default 5)
         --drop-wait S        how long to wait for the answer to what should
                              get none (default 2)
@@ -685,38 +696,49 @@ def cmd_initiate(a):
         say(f'mismatch-first cipher={a.mismatch_first} '
             f'answered={"yes" if answered else "no"}')
 
-    sess = None
-    for attempt in range(3):
-        local = random_index()
-        stamp = stamp_now(a.precise_stamp)
-        init, hs = initiation_create(s_priv, sr_pub, a.cipher, local, stamp)
-        sock.sendto(init, dst)
-        sec, nsec = struct.unpack('>QI', stamp)
-        say(f'initiation to {fmt(dst)} sender={local:08x} cipher={a.cipher} '
-            f'sec={sec} nsec={nsec}')
-        wait_until = min(deadline, time.monotonic() + 5)
-        while sess is None and time.monotonic() < wait_until:
-            msg, src = recv(wait_until)
-            if msg is None:
+    def handshake():
+        """(session, the initiation it answered, its timestamp), or
+        Nones after three initiations without an acceptable response"""
+        sess = None
+        for attempt in range(3):
+            local = random_index()
+            stamp = stamp_now(a.precise_stamp)
+            init, hs = initiation_create(s_priv, sr_pub, a.cipher, local,
+                                         stamp)
+            sock.sendto(init, dst)
+            sec, nsec = struct.unpack('>QI', stamp)
+            say(f'initiation to {fmt(dst)} sender={local:08x} '
+                f'cipher={a.cipher} sec={sec} nsec={nsec}')
+            wait_until = min(deadline, time.monotonic() + 5)
+            while sess is None and time.monotonic() < wait_until:
+                msg, src = recv(wait_until)
+                if msg is None:
+                    break
+                try:
+                    if msg[0] != MSG_RESPONSE:
+                        raise Refused('unexpected')
+                    remote, cbyte, t1, t2 = response_consume(hs, s_priv,
+                                                             psk, msg)
+                    sess = Session(a.cipher, t1, t2, local, remote)
+                    say(f'response from {fmt(src)} sender={remote:08x} '
+                        f'receiver={local:08x} cipher={cbyte}')
+                except Refused as e:
+                    say(f'drop type={msg[0]} from {fmt(src)} reason={e}')
+            if sess:
+                return sess, init, stamp
+            if time.monotonic() >= deadline:
                 break
-            try:
-                if msg[0] != MSG_RESPONSE:
-                    raise Refused('unexpected')
-                remote, cbyte, t1, t2 = response_consume(hs, s_priv, psk, msg)
-                sess = Session(a.cipher, t1, t2, local, remote)
-                say(f'response from {fmt(src)} sender={remote:08x} '
-                    f'receiver={local:08x} cipher={cbyte}')
-            except Refused as e:
-                say(f'drop type={msg[0]} from {fmt(src)} reason={e}')
-        if sess or time.monotonic() >= deadline:
-            break
-        say(f'no response, attempt {attempt + 1}')
+            say(f'no response, attempt {attempt + 1}')
+        return None, None, None
+
+    sess, first_init, greatest = handshake()
     if sess is None:
         say('handshake failed')
         return 1
 
     sessions = {sess.local: sess}
     ident = os.getpid() & 0xffff
+    reply_under = {}
 
     def ping(seq, counter=None, wait=a.reply_wait):
         """An echo request under @counter (default: the next); True if
@@ -734,10 +756,11 @@ def cmd_initiate(a):
             try:
                 if msg[0] != MSG_DATA:
                     raise Refused('unexpected')
-                _, pkt = handle_data(sessions, msg, src)
+                rsess, pkt = handle_data(sessions, msg, src)
                 if pkt and pkt[0] >> 4 == 4 and pkt[9] == 1 and \
                         pkt[20] == 0 and \
                         struct.unpack('!HH', pkt[24:28]) == (ident, seq):
+                    reply_under[seq] = rsess
                     return True
             except Refused as e:
                 say(f'drop type={msg[0]} from {fmt(src)} reason={e}')
@@ -770,6 +793,62 @@ def cmd_initiate(a):
     if a.bad_data in ('replay', 'both') and sess.sent:
         sock.sendto(sess.sent[0], dst)
         say(f'sent replay counter={struct.unpack("<Q", sess.sent[0][8:16])[0]}')
+    if a.rekey and a.ping:
+        # A second handshake on the established session: the responder
+        # puts it in next, our first data message confirms it, and its
+        # replies come under it; the old one still receives.
+        old = sess
+        sess, _, stamp = handshake()
+        if sess is None:
+            say('rekey handshake failed')
+            return 1
+        greatest = stamp
+        sessions[sess.local] = sess
+        for seq, under, label in ((2001, sess, 'new'), (2002, old, 'old')):
+            was, sess = sess, under
+            got = ping(seq)
+            sess = was
+            rs = reply_under.get(seq)
+            say(f'rekey ping-under={label} reply={"yes" if got else "no"} '
+                f'reply-under={"new" if rs is was else "old" if rs is old else "none"} '
+                f'old={old.local:08x} new={was.local:08x}')
+
+    def refused(what, msg):
+        """sends msg, an initiation the peer must refuse; prints whether
+        a handshake message came back within --drop-wait"""
+        sock.sendto(msg, dst)
+        until = time.monotonic() + a.drop_wait
+        answered = False
+        while time.monotonic() < until:
+            got, src = recv(until)
+            if got is None:
+                break
+            if got[0] in (MSG_RESPONSE, MSG_COOKIE):
+                answered = True
+                say(f'got type={got[0]} len={len(got)} from {fmt(src)}')
+        say(f'{what} answered={"yes" if answered else "no"}')
+
+    if a.replay_initiation:
+        # The first initiation answered, byte for byte: its timestamp is
+        # no longer above the greatest accepted
+        refused('replayed-initiation', first_init)
+    if a.stale_initiation:
+        # A new initiation, valid but for its timestamp: equal to the
+        # greatest accepted, which is not strictly greater
+        init, _ = initiation_create(s_priv, sr_pub, a.cipher,
+                                    random_index(), greatest)
+        refused('stale-initiation', init)
+    if a.flipped_initiation:
+        # A fresh initiation with one bit of the sealed static key
+        # flipped, and mac1 made right again: it passes the mac1 screen
+        # and fails to open
+        init, _ = initiation_create(s_priv, sr_pub, a.cipher,
+                                    random_index(),
+                                    stamp_now(a.precise_stamp))
+        bad = bytearray(init)
+        bad[60] ^= 0x08
+        bad[116:132] = MAC16(mac1_key(sr_pub), bytes(bad[0:116]))
+        refused('flipped-initiation', bytes(bad))
     say(f'done missing={missing}')
     return 1 if missing else 0
 
@@ -826,6 +905,10 @@ def main(argv):
     i.add_argument('--bad-data', choices=('flip', 'replay', 'both'))
     i.add_argument('--window-edge', action='store_true')
     i.add_argument('--mismatch-first', type=cipher_arg)
+    i.add_argument('--rekey', action='store_true')
+    i.add_argument('--replay-initiation', action='store_true')
+    i.add_argument('--stale-initiation', action='store_true')
+    i.add_argument('--flipped-initiation', action='store_true')
     i.add_argument('--reply-wait', type=float, default=5)
     i.add_argument('--drop-wait', type=float, default=2)
     i.add_argument('--precise-stamp', action='store_true',

@@ -26,6 +26,13 @@
 #    8192 counters, the highest included).
 # 6. (with 4) An authenticated initiation with a cipher byte no cipher
 #    has (3): drop-cipher-mismatch, and no response.
+# 7. (with 4) Rekey: refpeer initiates again on the established session;
+#    an echo request under the new session and one under the old (now
+#    previous) both get their reply, under the new one.
+# 8. (with 7) Refused initiations, each drop-handshake and no response:
+#    the first one again byte for byte, a new one whose timestamp equals
+#    the greatest accepted (not strictly greater), and a fresh one with a
+#    bit of its sealed static key flipped and a right mac1.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -245,12 +252,14 @@ for cipher in aes-256-gcm chacha20-poly1305; do
 		# 6. first an authenticated initiation asking for cipher 3
 		extra=(--mismatch-first 3)
 	else
-		# 5. the replay window's lower edge
-		extra=(--window-edge)
+		# 5. the replay window's lower edge; 7. and 8.
+		extra=(--window-edge --rekey --replay-initiation
+			--stale-initiation --flipped-initiation)
 	fi
 	check "$name: ptun answers, and refpeer's pings come back" \
 		initiate "$log" "$cipher" --bad-data both "${extra[@]}"
-	check_eq "$name: ptun's handshakes" 1 "$(ctr pt handshakes)"
+	if [ "$cipher" = aes-256-gcm ]; then hs=1; else hs=2; fi
+	check_eq "$name: ptun's handshakes" "$hs" "$(ctr pt handshakes)"
 	check_rise "$name: a flipped ciphertext bit: drop-auth +1" pt \
 		drop-auth 0 1
 	if [ "$cipher" = aes-256-gcm ]; then
@@ -271,6 +280,21 @@ for cipher in aes-256-gcm chacha20-poly1305; do
 			'reply=no' "$(grep '^window-edge below=8192 ' "$TMP/$log.log")"
 		check_rise "$name: that and a replayed data message: drop-replay +2" \
 			pt drop-replay 0 2
+		check_match "$name: rekey: a ping under the new session is answered under it" \
+			'reply=yes reply-under=new' \
+			"$(grep '^rekey ping-under=new ' "$TMP/$log.log")"
+		check_match "$name: rekey: one under the old session is answered under the new" \
+			'reply=yes reply-under=new' \
+			"$(grep '^rekey ping-under=old ' "$TMP/$log.log")"
+		for what in replayed stale flipped; do
+			check_match "$name: a $what initiation gets no answer" \
+				'answered=no' \
+				"$(grep "^$what-initiation " "$TMP/$log.log")"
+		done
+		check_rise "$name: the three count drop-handshake +3" pt \
+			drop-handshake 0 3
+		check_eq "$name: none counts drop-malformed" 0 \
+			"$(ctr pt drop-malformed)"
 	fi
 	[ "$ktap_failed" -eq "$failed0" ] ||
 		{ sed "s/^/# [$log] /" "$TMP/$log.log"; ptun_state pt; }
