@@ -55,6 +55,9 @@ void config_free(struct ptun_device *dev)
 {
 	free(dev->peer.allowed_ips);
 	free(dev->args.ip_lines);
+	while (dev->args.n_owned)
+		free(dev->args.owned[--dev->args.n_owned]);
+	free(dev->args.owned);
 	OPENSSL_cleanse(dev, sizeof(*dev));
 }
 

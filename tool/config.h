@@ -73,6 +73,8 @@ struct ptun_set_args {
 	const char *file;		/* NULL: the command line */
 	unsigned int line[SET_COUNT];	/* 0: not given */
 	unsigned int *ip_lines;		/* per allowed IP, as peer's list */
+	char **owned;			/* copies of file text, freed with dev */
+	size_t n_owned;
 };
 
 /*
@@ -125,5 +127,10 @@ const char *config_keyword(enum ptun_setting setting, bool file);
 int config_add_allowed_ip(struct ptun_peer *peer,
 			  const struct ptun_cidr *cidr);
 void config_free(struct ptun_device *dev);
+
+/* Sends dev as one SET request (set.c); returns the exit status. */
+int device_set(const struct ptun_device *dev, const char *cmd);
+/* Reads one device from the kernel (show.c); returns 0 or -1. */
+int device_get(const char *ifname, struct ptun_device *dev, const char *cmd);
 
 #endif /* PTUN_TOOL_CONFIG_H */
