@@ -315,19 +315,33 @@ int conf_parse(struct ptun_device *dev, const char *path, FILE *f,
 	return ret;
 }
 
+/*
+ * The stdio buffer holds the file's text too, keys given in it included:
+ * it is ours, to be wiped once the file is read. Standard input's stays
+ * its buffer for good, hence static.
+ */
+static char stdin_buf[BUFSIZ];
+
 int conf_load(struct ptun_device *dev, const char *path)
 {
+	char buf[BUFSIZ];
 	FILE *f;
 	int ret;
 
-	if (!strcmp(path, "-"))
-		return conf_parse(dev, path, stdin, true);
+	if (!strcmp(path, "-")) {
+		setvbuf(stdin, stdin_buf, _IOFBF, sizeof(stdin_buf));
+		ret = conf_parse(dev, path, stdin, true);
+		OPENSSL_cleanse(stdin_buf, sizeof(stdin_buf));
+		return ret;
+	}
 	f = fopen(path, "re");
 	if (!f) {
 		pr_err("cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	ret = conf_parse(dev, path, f, false);
 	fclose(f);
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return ret;
 }

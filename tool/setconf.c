@@ -270,6 +270,8 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 			pr_err("%s:%u: addconf %s: the device has another peer, and a ptun device has exactly one (setconf or syncconf replace it)",
 			       conf_name(want->args.file),
 			       want->args.line[SET_PEER], want->ifname);
+			/* req may hold the private key by now */
+			config_free(req);
 			return -1;
 		}
 		if (same_key)

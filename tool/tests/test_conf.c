@@ -779,6 +779,8 @@ static void test_showconf(void)
 	config_free(&want);
 	config_free(&back);
 	config_free(&cur);
+	free(out);
+	out = NULL;
 
 	device_as_kernel(&cur, "");
 	f = open_memstream(&out, &len);
