@@ -192,11 +192,11 @@ static int key_line(struct conf_reader *r, char *text)
 	*eq = '\0';
 	name = trim(text);
 	value = trim(eq + 1);
-	key = find_key(name);
 	if (!*name) {
 		conf_err(r, "missing key name before '='");
 		return -1;
 	}
+	key = find_key(name);
 	if (!key) {
 		if (r->section == SEC_NONE)
 			conf_err(r, "unknown key '%s'", name);
