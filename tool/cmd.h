@@ -11,6 +11,10 @@ int cmd_genkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_set(int argc, char **argv);
+int cmd_setconf(int argc, char **argv);
+int cmd_addconf(int argc, char **argv);
+int cmd_syncconf(int argc, char **argv);
+int cmd_showconf(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 
 #endif /* PTUN_TOOL_CMD_H */

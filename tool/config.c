@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Turns the arguments of "ptun set" into a struct ptun_device. Every file is
- * read and every name resolved here, so that a mistake anywhere on the
- * command line is found before the kernel hears of any of it.
+ * Turns the arguments of "ptun set", and the settings of a config file
+ * (conf.c), into a struct ptun_device. Every file is read and every name
+ * resolved here, so that a mistake anywhere on the command line or in the
+ * file is found before the kernel hears of any of it.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +54,26 @@ int config_add_allowed_ip(struct ptun_peer *peer,
 void config_free(struct ptun_device *dev)
 {
 	free(dev->peer.allowed_ips);
+	free(dev->args.ip_lines);
+	while (dev->args.n_owned)
+		free(dev->args.owned[--dev->args.n_owned]);
+	free(dev->args.owned);
 	OPENSSL_cleanse(dev, sizeof(*dev));
+}
+
+/* pr_err() with the setting's origin ("FILE:LINE: ") in front */
+static void src_err(const struct config_source *src, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void src_err(const struct config_source *src, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("%s%s", src->where, msg);
 }
 
 static ssize_t read_all(int fd, char *buf, size_t size)
@@ -77,8 +99,9 @@ static ssize_t read_all(int fd, char *buf, size_t size)
  * "remove the key", the way an empty file removes a key in wg(8).
  */
 static int read_key_file(uint8_t key[PTUN_KEY_LEN], const char *path,
-			 const char *keyword, bool *stdin_used)
+			 struct config_source *src)
 {
+	const char *keyword = src->keyword;
 	char buf[KEY_FILE_MAX];
 	const char *why;
 	ssize_t len;
@@ -89,29 +112,32 @@ static int read_key_file(uint8_t key[PTUN_KEY_LEN], const char *path,
 		return 0;
 	}
 	if (!strcmp(path, "-")) {
-		if (*stdin_used) {
-			pr_err("cannot read '-' for %s: standard input is already used for another key",
-			       keyword);
+		if (src->stdin_used) {
+			src_err(src, "cannot read '-' for %s: standard input is already used %s",
+				keyword, src->stdin_is_config ? "for the configuration" :
+				"for another key");
 			return -1;
 		}
-		*stdin_used = true;
+		src->stdin_used = true;
 		fd = STDIN_FILENO;
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			pr_err("cannot open '%s' for %s: %s", path, keyword,
-			       strerror(errno));
+			src_err(src, "cannot open '%s' for %s: %s", path,
+				keyword, strerror(errno));
 			return -1;
 		}
 	}
 	len = read_all(fd, buf, sizeof(buf));
 	if (len < 0)
-		pr_err("cannot read '%s' for %s: %s", path, keyword,
-		       strerror(errno));
+		src_err(src, "cannot read '%s' for %s: %s", path, keyword,
+			strerror(errno));
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (len < 0)
-		return -1;
+	if (len < 0) {
+		ret = -1;
+		goto out;
+	}
 
 	if ((size_t)len == sizeof(buf)) {
 		why = "file too large for a key";
@@ -120,13 +146,15 @@ static int read_key_file(uint8_t key[PTUN_KEY_LEN], const char *path,
 		ret = parse_key(key, buf, (size_t)len, &why);
 	}
 	if (ret)
-		pr_err("invalid key in '%s' for %s: %s", path, keyword, why);
+		src_err(src, "invalid key in '%s' for %s: %s", path, keyword,
+			why);
+out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return ret;
 }
 
 static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
-			    const char *arg)
+			    const char *arg, const struct config_source *src)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -140,8 +168,9 @@ static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
 		ret = getaddrinfo(host, NULL, &hints, &res);
 	} while (ret == EAI_AGAIN);
 	if (ret) {
-		pr_err("cannot resolve '%s' for endpoint: %s", arg,
-		       ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		src_err(src, "cannot resolve '%s' for %s: %s", arg,
+			src->keyword,
+			ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
 		return -1;
 	}
 	/* getaddrinfo() orders its answers by preference: take the first */
@@ -155,14 +184,84 @@ static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
 		ep->addr.v6 = ((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
 		ret = 0;
 	} else {
-		pr_err("cannot resolve '%s' for endpoint: no IPv4 or IPv6 address",
-		       arg);
+		src_err(src, "cannot resolve '%s' for %s: no IPv4 or IPv6 address",
+			arg, src->keyword);
 	}
 	freeaddrinfo(res);
 	return ret;
 }
 
-static int parse_allowed_ips(struct ptun_peer *peer, const char *arg)
+/*
+ * A comma list of candidates is the format of a later version of ptun:
+ * each is checked as an endpoint, then the list is refused.
+ */
+static int parse_endpoints(struct ptun_endpoint *ep, const char *arg,
+			   const struct config_source *src)
+{
+	char one[NI_MAXHOST + 16], host[NI_MAXHOST];
+	const char *s = arg, *comma, *why;
+	size_t len;
+
+	if (!strchr(arg, ','))
+		goto single;
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma ? (size_t)(comma - s) : strlen(s);
+		while (len && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len >= sizeof(one)) {
+			src_err(src, "invalid value '%.*s' for %s: host name too long",
+				(int)len, s, src->keyword);
+			return -1;
+		}
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (parse_endpoint(one, ep, host, sizeof(host), &why)) {
+			src_err(src, "invalid value '%s' for %s: %s", one,
+				src->keyword, why);
+			return -1;
+		}
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	src_err(src, "several %s candidates are not supported yet", src->keyword);
+	return -1;
+
+single:
+	if (parse_endpoint(arg, ep, host, sizeof(host), &why)) {
+		src_err(src, "invalid value '%s' for %s: %s", arg,
+			src->keyword, why);
+		return -1;
+	}
+	if (ep->family == AF_UNSPEC)
+		return resolve_endpoint(ep, host, arg, src);
+	return 0;
+}
+
+static int add_allowed_ip(struct ptun_device *dev,
+			  const struct ptun_cidr *cidr, unsigned int line)
+{
+	struct ptun_peer *peer = &dev->peer;
+	unsigned int *lines;
+
+	if (dev->args.file) {
+		lines = realloc(dev->args.ip_lines,
+				(peer->n_allowed_ips + 1) * sizeof(*lines));
+		if (!lines)
+			return -ENOMEM;
+		lines[peer->n_allowed_ips] = line;
+		dev->args.ip_lines = lines;
+	}
+	return config_add_allowed_ip(peer, cidr);
+}
+
+static int parse_allowed_ips(struct ptun_device *dev, const char *arg,
+			     const struct config_source *src)
 {
 	const char *s = arg, *comma, *why;
 	struct ptun_cidr cidr;
@@ -176,14 +275,14 @@ static int parse_allowed_ips(struct ptun_peer *peer, const char *arg)
 		len = comma ? (size_t)(comma - s) : strlen(s);
 		if (parse_cidr(s, len, &cidr, &why)) {
 			if (strspn(s, " \t") >= len)
-				pr_err("invalid value '%s' for allowed-ips: %s",
-				       arg, why);
+				src_err(src, "invalid value '%s' for %s: %s",
+					arg, src->keyword, why);
 			else
-				pr_err("invalid address '%.*s' for allowed-ips: %s",
-				       (int)len, s, why);
+				src_err(src, "invalid address '%.*s' for %s: %s",
+					(int)len, s, src->keyword, why);
 			return -1;
 		}
-		if (config_add_allowed_ip(peer, &cidr)) {
+		if (add_allowed_ip(dev, &cidr, src->line)) {
 			pr_err("out of memory");
 			return -1;
 		}
@@ -193,109 +292,135 @@ static int parse_allowed_ips(struct ptun_peer *peer, const char *arg)
 	}
 }
 
-enum set_keyword {
-	KW_PRIVATE_KEY,
-	KW_LISTEN_PORT,
-	KW_CIPHER,
-	KW_PEER,
-	KW_REMOVE_PEER,
-	KW_PRESHARED_KEY,
-	KW_ENDPOINT,
-	KW_ALLOWED_IPS,
-	KW_KEEPALIVE,
-	KW_COUNT
-};
+/* MssClamp = off | BYTES: the syntax is fixed, the feature comes later. */
+static int parse_mss_clamp(const char *arg, const struct config_source *src)
+{
+	unsigned long v;
+
+	if (strcmp(arg, "off") && (parse_uint(arg, 65535, &v) || v < 536)) {
+		src_err(src, "invalid value '%s' for %s: not a segment size from 536 to 65535 bytes, or 'off'",
+			arg, src->keyword);
+		return -1;
+	}
+	src_err(src, "%s is not supported yet", src->keyword);
+	return -1;
+}
 
 static const struct {
-	const char *name;
+	const char *arg;		/* "set" keyword */
+	const char *file;		/* config file key */
 	bool has_value;
-} set_keywords[KW_COUNT] = {
-	[KW_PRIVATE_KEY] = { "private-key", true },
-	[KW_LISTEN_PORT] = { "listen-port", true },
-	[KW_CIPHER] = { "cipher", true },
-	[KW_PEER] = { "peer", true },
-	[KW_REMOVE_PEER] = { "remove-peer", false },
-	[KW_PRESHARED_KEY] = { "preshared-key", true },
-	[KW_ENDPOINT] = { "endpoint", true },
-	[KW_ALLOWED_IPS] = { "allowed-ips", true },
-	[KW_KEEPALIVE] = { "persistent-keepalive", true },
+} set_keywords[SET_COUNT] = {
+	[SET_PRIVATE_KEY] = { "private-key", "PrivateKeyFile", true },
+	[SET_LISTEN_PORT] = { "listen-port", "ListenPort", true },
+	[SET_CIPHER] = { "cipher", "Cipher", true },
+	[SET_PEER] = { "peer", "PublicKey", true },
+	[SET_REMOVE_PEER] = { "remove-peer", "[Peer]", false },
+	[SET_PRESHARED_KEY] = { "preshared-key", "PresharedKeyFile", true },
+	[SET_ENDPOINT] = { "endpoint", "Endpoint", true },
+	[SET_ALLOWED_IPS] = { "allowed-ips", "AllowedIPs", true },
+	[SET_KEEPALIVE] = { "persistent-keepalive", "PersistentKeepalive", true },
+	[SET_PRIVATE_KEY_TEXT] = { "private-key", "PrivateKey", true },
+	[SET_PRESHARED_KEY_TEXT] = { "preshared-key", "PresharedKey", true },
+	[SET_MSS_CLAMP] = { "mss-clamp", "MssClamp", true },
 };
 
-static int apply_keyword(struct ptun_device *dev, enum set_keyword kw,
-			 const char *arg, bool *stdin_used)
+const char *config_keyword(enum ptun_setting setting, bool file)
 {
-	struct ptun_peer *peer = &dev->peer;
-	char host[NI_MAXHOST];
+	if ((unsigned int)setting >= SET_COUNT)
+		return "?";
+	return file ? set_keywords[setting].file : set_keywords[setting].arg;
+}
+
+/* Key text never reaches a message: not even part of a private key. */
+static int parse_key_text(uint8_t key[PTUN_KEY_LEN], const char *arg,
+			  const struct config_source *src)
+{
 	const char *why;
 
-	switch (kw) {
-	case KW_PRIVATE_KEY:
+	if (parse_key(key, arg, strlen(arg), &why)) {
+		src_err(src, "invalid key for %s: %s", src->keyword, why);
+		return -1;
+	}
+	return 0;
+}
+
+int config_apply(struct ptun_device *dev, enum ptun_setting setting,
+		 const char *arg, struct config_source *src)
+{
+	struct ptun_peer *peer = &dev->peer;
+	const char *why;
+
+	if ((unsigned int)setting < SET_COUNT)
+		dev->args.line[setting] = src->line;
+	switch (setting) {
+	case SET_PRIVATE_KEY:
 		dev->args.private_key = arg;
 		dev->has |= DEV_HAS_PRIVATE_KEY;
-		return read_key_file(dev->private_key, arg, "private-key",
-				     stdin_used);
-	case KW_LISTEN_PORT:
+		return read_key_file(dev->private_key, arg, src);
+	case SET_PRIVATE_KEY_TEXT:
+		dev->args.private_key = NULL;
+		dev->has |= DEV_HAS_PRIVATE_KEY;
+		return parse_key_text(dev->private_key, arg, src);
+	case SET_LISTEN_PORT:
 		dev->args.listen_port = arg;
 		dev->has |= DEV_HAS_LISTEN_PORT;
 		if (parse_listen_port(arg, &dev->listen_port, &why))
 			goto bad_value;
 		return 0;
-	case KW_CIPHER:
+	case SET_CIPHER:
 		dev->args.cipher = arg;
 		dev->has |= DEV_HAS_CIPHER;
 		if (parse_cipher(arg, &dev->cipher)) {
-			pr_err("unknown cipher '%s' (expected aes-256-gcm or chacha20-poly1305)",
-			       arg);
+			src_err(src, "unknown cipher '%s' (expected aes-256-gcm or chacha20-poly1305)",
+				arg);
 			return -1;
 		}
 		return 0;
-	case KW_REMOVE_PEER:
+	case SET_REMOVE_PEER:
 		dev->has |= DEV_HAS_FLAGS;
 		dev->flags |= PTUN_DEVICE_F_REMOVE_PEER;
 		return 0;
-	case KW_PEER:
+	case SET_PEER:
 		dev->args.peer = arg;
 		peer->has |= PEER_HAS_PUBLIC_KEY;
 		if (parse_key(peer->public_key, arg, strlen(arg), &why)) {
-			pr_err("invalid key '%s' for peer: %s", arg, why);
+			src_err(src, "invalid key '%s' for %s: %s", arg,
+				src->keyword, why);
 			return -1;
 		}
 		return 0;
-	case KW_PRESHARED_KEY:
+	case SET_PRESHARED_KEY:
 		dev->args.preshared_key = arg;
 		peer->has |= PEER_HAS_PRESHARED_KEY;
-		return read_key_file(peer->preshared_key, arg, "preshared-key",
-				     stdin_used);
-	case KW_ENDPOINT:
+		return read_key_file(peer->preshared_key, arg, src);
+	case SET_PRESHARED_KEY_TEXT:
+		dev->args.preshared_key = NULL;
+		peer->has |= PEER_HAS_PRESHARED_KEY;
+		return parse_key_text(peer->preshared_key, arg, src);
+	case SET_ENDPOINT:
 		dev->args.endpoint = arg;
 		peer->has |= PEER_HAS_ENDPOINT;
-		if (parse_endpoint(arg, &peer->endpoint, host, sizeof(host),
-				   &why)) {
-			pr_err("invalid value '%s' for endpoint: %s", arg,
-			       why);
-			return -1;
-		}
-		if (peer->endpoint.family == AF_UNSPEC)
-			return resolve_endpoint(&peer->endpoint, host, arg);
-		return 0;
-	case KW_ALLOWED_IPS:
+		return parse_endpoints(&peer->endpoint, arg, src);
+	case SET_ALLOWED_IPS:
 		dev->args.allowed_ips = arg;
 		peer->has |= PEER_HAS_ALLOWED_IPS;
-		return parse_allowed_ips(peer, arg);
-	case KW_KEEPALIVE:
+		return parse_allowed_ips(dev, arg, src);
+	case SET_KEEPALIVE:
 		dev->args.keepalive = arg;
 		peer->has |= PEER_HAS_KEEPALIVE;
 		if (parse_keepalive(arg, &peer->keepalive, &why))
 			goto bad_value;
 		return 0;
-	case KW_COUNT:
+	case SET_MSS_CLAMP:
+		return parse_mss_clamp(arg, src);
+	case SET_COUNT:
 		break;
 	}
 	return -1;
 
 bad_value:
-	pr_err("invalid value '%s' for %s: %s", arg, set_keywords[kw].name,
-	       why);
+	src_err(src, "invalid value '%s' for %s: %s", arg, src->keyword, why);
 	return -1;
 }
 
@@ -303,8 +428,8 @@ static int find_keyword(const char *word)
 {
 	int kw;
 
-	for (kw = 0; kw < KW_COUNT; kw++)
-		if (!strcmp(word, set_keywords[kw].name))
+	for (kw = 0; kw < SET_ARGV_COUNT; kw++)
+		if (!strcmp(word, set_keywords[kw].arg))
 			return kw;
 	pr_err("unknown keyword '%s' for set (see '%s help')", word,
 	       PROG_NAME);
@@ -318,7 +443,7 @@ static int find_keyword(const char *word)
  */
 static int check_shape(int argc, char **argv)
 {
-	bool seen[KW_COUNT] = { false };
+	bool seen[SET_ARGV_COUNT] = { false };
 	int i, kw, stdin_users = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -331,20 +456,20 @@ static int check_shape(int argc, char **argv)
 		 */
 		if (seen[kw]) {
 			pr_err("keyword '%s' given more than once",
-			       set_keywords[kw].name);
+			       set_keywords[kw].arg);
 			return -1;
 		}
 		seen[kw] = true;
 		if (!set_keywords[kw].has_value)
 			continue;
 		if (++i >= argc) {
-			pr_err("missing value for %s", set_keywords[kw].name);
+			pr_err("missing value for %s", set_keywords[kw].arg);
 			return -1;
 		}
-		if ((kw == KW_PRIVATE_KEY || kw == KW_PRESHARED_KEY) &&
+		if ((kw == SET_PRIVATE_KEY || kw == SET_PRESHARED_KEY) &&
 		    !strcmp(argv[i], "-") && stdin_users++) {
 			pr_err("cannot read '-' for %s: standard input is already used for another key",
-			       set_keywords[kw].name);
+			       set_keywords[kw].arg);
 			return -1;
 		}
 	}
@@ -354,7 +479,7 @@ static int check_shape(int argc, char **argv)
 /* argv holds the words after "set IFACE". */
 int config_from_argv(struct ptun_device *dev, int argc, char **argv)
 {
-	bool stdin_used = false;
+	struct config_source src = { .where = "" };
 	const char *arg;
 	int i, kw;
 
@@ -363,7 +488,8 @@ int config_from_argv(struct ptun_device *dev, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		kw = find_keyword(argv[i]);
 		arg = set_keywords[kw].has_value ? argv[++i] : NULL;
-		if (apply_keyword(dev, kw, arg, &stdin_used))
+		src.keyword = set_keywords[kw].arg;
+		if (config_apply(dev, (enum ptun_setting)kw, arg, &src))
 			return -1;
 	}
 	if (dev->peer.has)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one model of a device's configuration and state: "set" fills it from
- * the command line before anything is sent, "show" fills it from the
- * kernel's reply before anything is printed.
+ * the command line and the *conf commands from a config file before
+ * anything is sent, "show" fills it from the kernel's reply before anything
+ * is printed.
  */
 #ifndef PTUN_TOOL_CONFIG_H
 #define PTUN_TOOL_CONFIG_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "parse.h"
@@ -32,7 +34,32 @@ enum {
 	PEER_HAS_ALLOWED_IPS	= 1U << 5,
 };
 
-/* The command-line text behind each setting, to name it in messages. */
+/*
+ * The settings "set" arguments and config files (conf.c) both give. The
+ * first ones are keywords of "set"; the ones after SET_ARGV_COUNT exist in
+ * config files only.
+ */
+enum ptun_setting {
+	SET_PRIVATE_KEY,		/* a key file */
+	SET_LISTEN_PORT,
+	SET_CIPHER,
+	SET_PEER,
+	SET_REMOVE_PEER,
+	SET_PRESHARED_KEY,		/* a key file */
+	SET_ENDPOINT,
+	SET_ALLOWED_IPS,
+	SET_KEEPALIVE,
+	SET_ARGV_COUNT,
+	SET_PRIVATE_KEY_TEXT = SET_ARGV_COUNT,	/* the key itself */
+	SET_PRESHARED_KEY_TEXT,
+	SET_MSS_CLAMP,
+	SET_COUNT
+};
+
+/*
+ * The text behind each setting, to name it in messages: a command-line
+ * argument, or a value in a config file (never a secret key's text).
+ */
 struct ptun_set_args {
 	const char *private_key;
 	const char *listen_port;
@@ -42,6 +69,24 @@ struct ptun_set_args {
 	const char *endpoint;
 	const char *allowed_ips;
 	const char *keepalive;
+	/* config files only: where each setting was written */
+	const char *file;		/* NULL: the command line */
+	unsigned int line[SET_COUNT];	/* 0: not given */
+	unsigned int *ip_lines;		/* per allowed IP, as peer's list */
+	char **owned;			/* copies of file text, freed with dev */
+	size_t n_owned;
+};
+
+/*
+ * Where a setting comes from while it is applied: for messages, and so
+ * that standard input is read once at most.
+ */
+struct config_source {
+	const char *where;		/* message prefix: "" or "FILE:LINE: " */
+	const char *keyword;		/* the setting's name in messages */
+	unsigned int line;		/* config files: the setting's line */
+	bool stdin_used;
+	bool stdin_is_config;		/* the config file came from it */
 };
 
 struct ptun_peer {
@@ -71,8 +116,21 @@ struct ptun_device {
 
 int config_set_ifname(struct ptun_device *dev, const char *name);
 int config_from_argv(struct ptun_device *dev, int argc, char **argv);
+/*
+ * Applies one setting from text, reading key files and resolving names;
+ * value must outlive dev. Returns 0, or -1 once it has said what is wrong.
+ */
+int config_apply(struct ptun_device *dev, enum ptun_setting setting,
+		 const char *value, struct config_source *src);
+/* The name of a setting in messages: "allowed-ips", or "AllowedIPs". */
+const char *config_keyword(enum ptun_setting setting, bool file);
 int config_add_allowed_ip(struct ptun_peer *peer,
 			  const struct ptun_cidr *cidr);
 void config_free(struct ptun_device *dev);
+
+/* Sends dev as one SET request (set.c); returns the exit status. */
+int device_set(const struct ptun_device *dev, const char *cmd);
+/* Reads one device from the kernel (show.c); returns 0 or -1. */
+int device_get(const char *ifname, struct ptun_device *dev, const char *cmd);
 
 #endif /* PTUN_TOOL_CONFIG_H */

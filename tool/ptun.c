@@ -30,6 +30,10 @@ static const struct {
 } commands[] = {
 	{ "show", cmd_show, "Shows devices, or one field of one device" },
 	{ "set", cmd_set, "Changes the configuration of a device" },
+	{ "setconf", cmd_setconf, "Replaces the configuration with a config file" },
+	{ "addconf", cmd_addconf, "Adds a config file to the configuration" },
+	{ "syncconf", cmd_syncconf, "Changes what differs from a config file, keeping the session" },
+	{ "showconf", cmd_showconf, "Prints the configuration as a config file" },
 	{ "genkey", cmd_genkey, "Prints a new private key" },
 	{ "genpsk", cmd_genpsk, "Prints a new preshared key" },
 	{ "pubkey", cmd_pubkey, "Prints the public key of the private key on stdin" },
@@ -42,8 +46,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: %s COMMAND [ARGUMENTS]\n\n", PROG_NAME);
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "  %-8s %s\n", "help", "Prints this text");
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-9s %s\n", "help", "Prints this text");
 	fprintf(f,
 		"\n"
 		"  %1$s show [IFACE|all] [--json]\n"
@@ -52,12 +56,21 @@ static void usage(FILE *f)
 		"           [cipher aes-256-gcm|chacha20-poly1305] [remove-peer]\n"
 		"           [peer PUBLIC-KEY] [preshared-key FILE] [endpoint HOST:PORT]\n"
 		"           [allowed-ips CIDR[,CIDR]...] [persistent-keepalive SECONDS|off]\n"
+		"  %1$s setconf|addconf|syncconf IFACE FILE\n"
+		"  %1$s showconf IFACE\n"
 		"  %1$s genkey > PRIVATE-KEY-FILE\n"
 		"  %1$s genpsk > PRESHARED-KEY-FILE\n"
 		"  %1$s pubkey < PRIVATE-KEY-FILE > PUBLIC-KEY-FILE\n"
 		"\n"
 		"Key FILEs hold one base64 key; '-' is standard input, and\n"
 		"/dev/null removes the key. Without a command, %1$s runs 'show all'.\n"
+		"\n"
+		"Config FILEs ('-' is standard input) are INI files like wg(8)'s:\n"
+		"  [Interface] PrivateKey, PrivateKeyFile, ListenPort, Cipher, MssClamp\n"
+		"  [Peer] (one) PublicKey, PresharedKey, PresharedKeyFile, Endpoint,\n"
+		"         AllowedIPs, PersistentKeepalive\n"
+		"showconf prints no secret keys: add PrivateKey(File) and\n"
+		"PresharedKey(File) lines to its output before setconf.\n"
 		"\n"
 		"FIELDs: ifname ifindex public-key listen-port cipher peer preshared-key\n"
 		"  endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes\n"

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptun set: one PTUN_CMD_SET_DEVICE request carrying everything given on
- * the command line. While the request is built, every attribute's place in
- * it is noted with the argument it came from, so that when the kernel
- * points at an attribute (extack offset) the user is told which argument
- * it means.
+ * the command line; the *conf commands send theirs through here too. While
+ * the request is built, every attribute's place in it is noted with the
+ * argument (or config file line) it came from, so that when the kernel
+ * points at an attribute (extack offset) the user is told which one it
+ * means.
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "cmd.h"
+#include "conf.h"
 #include "config.h"
 #include "netlink.h"
 
@@ -24,6 +27,7 @@ struct arg_span {
 	const char *keyword;
 	const char *arg;		/* NULL: use cidr */
 	const struct ptun_cidr *cidr;
+	unsigned int line;		/* in the config file, 0: none */
 };
 
 struct arg_map {
@@ -35,7 +39,7 @@ struct arg_map {
 
 static void map_add(struct arg_map *map, const struct nlattr *attr,
 		    const char *keyword, const char *arg,
-		    const struct ptun_cidr *cidr)
+		    const struct ptun_cidr *cidr, unsigned int line)
 {
 	struct arg_span *span;
 
@@ -48,7 +52,35 @@ static void map_add(struct arg_map *map, const struct nlattr *attr,
 	span->keyword = keyword;
 	span->arg = arg;
 	span->cidr = cidr;
+	span->line = line;
 }
+
+/* A setting's name in messages, and its line in a config file. */
+static const char *kw(const struct ptun_device *dev, enum ptun_setting set)
+{
+	/* a key given in the file itself, not in a key file */
+	if (dev->args.file && set == SET_PRIVATE_KEY && !dev->args.private_key)
+		set = SET_PRIVATE_KEY_TEXT;
+	if (dev->args.file && set == SET_PRESHARED_KEY &&
+	    !dev->args.preshared_key)
+		set = SET_PRESHARED_KEY_TEXT;
+	return config_keyword(set, dev->args.file);
+}
+
+static unsigned int line_of(const struct ptun_device *dev,
+			    enum ptun_setting set)
+{
+	const struct ptun_set_args *args = &dev->args;
+
+	if (set == SET_PRIVATE_KEY && !args->line[set])
+		return args->line[SET_PRIVATE_KEY_TEXT];
+	if (set == SET_PRESHARED_KEY && !args->line[set])
+		return args->line[SET_PRESHARED_KEY_TEXT];
+	return args->line[set];
+}
+
+#define MAP(map, a, dev, set, arg) \
+	map_add(map, a, kw(dev, set), arg, NULL, line_of(dev, set))
 
 /* The innermost attribute that holds the offset the kernel named. */
 static const struct arg_span *map_find(const struct arg_map *map,
@@ -95,12 +127,12 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 	if (peer->has & PEER_HAS_PUBLIC_KEY) {
 		a = put(nlh, PTUN_A_PEER_PUBLIC_KEY, PTUN_KEY_LEN,
 			peer->public_key);
-		map_add(map, a, "peer", dev->args.peer, NULL);
+		MAP(map, a, dev, SET_PEER, dev->args.peer);
 	}
 	if (peer->has & PEER_HAS_PRESHARED_KEY) {
 		a = put(nlh, PTUN_A_PEER_PRESHARED_KEY, PTUN_KEY_LEN,
 			peer->preshared_key);
-		map_add(map, a, "preshared-key", dev->args.preshared_key, NULL);
+		MAP(map, a, dev, SET_PRESHARED_KEY, dev->args.preshared_key);
 	}
 	if (peer->has & PEER_HAS_ENDPOINT) {
 		if (ep->family == AF_INET)
@@ -109,15 +141,14 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		else
 			a = put(nlh, PTUN_A_PEER_ENDPOINT_IPV6,
 				sizeof(ep->addr.v6), &ep->addr.v6);
-		map_add(map, a, "endpoint", dev->args.endpoint, NULL);
+		MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
 		a = put_u16(nlh, PTUN_A_PEER_ENDPOINT_PORT, ep->port);
-		map_add(map, a, "endpoint", dev->args.endpoint, NULL);
+		MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
 	}
 	if (peer->has & PEER_HAS_KEEPALIVE) {
 		a = put_u16(nlh, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 			    peer->keepalive);
-		map_add(map, a, "persistent-keepalive", dev->args.keepalive,
-			NULL);
+		MAP(map, a, dev, SET_KEEPALIVE, dev->args.keepalive);
 	}
 	if (peer->has & PEER_HAS_ALLOWED_IPS) {
 		ips = mnl_attr_nest_start(nlh, PTUN_A_PEER_ALLOWED_IPS);
@@ -135,13 +166,15 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 			mnl_attr_put_u8(nlh, PTUN_A_ALLOWED_IP_PREFIX_LEN,
 					c->prefix_len);
 			mnl_attr_nest_end(nlh, ip);
-			map_add(map, ip, "allowed-ips", NULL, c);
+			map_add(map, ip, kw(dev, SET_ALLOWED_IPS), NULL, c,
+				dev->args.ip_lines ? dev->args.ip_lines[i] :
+				line_of(dev, SET_ALLOWED_IPS));
 		}
 		mnl_attr_nest_end(nlh, ips);
-		map_add(map, ips, "allowed-ips", dev->args.allowed_ips, NULL);
+		MAP(map, ips, dev, SET_ALLOWED_IPS, dev->args.allowed_ips);
 	}
 	mnl_attr_nest_end(nlh, nest);
-	map_add(map, nest, "peer", dev->args.peer, NULL);
+	map_add(map, nest, kw(dev, SET_PEER), dev->args.peer, NULL, 0);
 }
 
 static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
@@ -153,54 +186,59 @@ static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
 	if (dev->has & DEV_HAS_PRIVATE_KEY) {
 		a = put(nlh, PTUN_A_DEVICE_PRIVATE_KEY, PTUN_KEY_LEN,
 			dev->private_key);
-		map_add(map, a, "private-key", dev->args.private_key, NULL);
+		MAP(map, a, dev, SET_PRIVATE_KEY, dev->args.private_key);
 	}
 	if (dev->has & DEV_HAS_LISTEN_PORT) {
 		a = put_u16(nlh, PTUN_A_DEVICE_LISTEN_PORT, dev->listen_port);
-		map_add(map, a, "listen-port", dev->args.listen_port, NULL);
+		MAP(map, a, dev, SET_LISTEN_PORT, dev->args.listen_port);
 	}
 	if (dev->has & DEV_HAS_CIPHER) {
 		a = put_u16(nlh, PTUN_A_DEVICE_CIPHER, dev->cipher);
-		map_add(map, a, "cipher", dev->args.cipher, NULL);
+		MAP(map, a, dev, SET_CIPHER, dev->args.cipher);
 	}
 	if (dev->has & DEV_HAS_FLAGS) {
 		a = put(nlh, PTUN_A_DEVICE_FLAGS, sizeof(dev->flags),
 			&dev->flags);
-		map_add(map, a, "remove-peer", NULL, NULL);
+		MAP(map, a, dev, SET_REMOVE_PEER, NULL);
 	}
 	if (dev->has & DEV_HAS_PEER)
 		build_peer(nlh, dev, map);
 }
 
-static void report(const struct ptun_device *dev, const struct nl_ack *ack,
-		   const struct arg_map *map)
+static void report(const struct ptun_device *dev, const char *cmd,
+		   const struct nl_ack *ack, const struct arg_map *map)
 {
 	const char *what = ack->msg[0] ? ack->msg : strerror(-ack->error);
 	const struct arg_span *span = NULL;
 	char cidr[PTUN_ADDR_STRLEN];
+	char where[PATH_MAX + 32] = "";
 	const char *arg;
 
 	if (ack->has_offset)
 		span = map_find(map, ack->offset);
 	if (!span) {
-		pr_err("set %s: %s", dev->ifname, what);
+		pr_err("%s %s: %s", cmd, dev->ifname, what);
 		return;
 	}
+	if (dev->args.file && span->line)
+		snprintf(where, sizeof(where), "%s:%u: ",
+			 conf_name(dev->args.file), span->line);
 	arg = span->arg;
 	if (span->cidr && !format_cidr(cidr, sizeof(cidr), span->cidr))
 		arg = cidr;
 	if (arg)
-		pr_err("set %s: %s (%s '%s')", dev->ifname, what,
+		pr_err("%s%s %s: %s (%s '%s')", where, cmd, dev->ifname, what,
 		       span->keyword, arg);
-	else if (!strcmp(span->keyword, "peer"))
-		pr_err("set %s: %s (peer settings)", dev->ifname, what);
+	else if (!strcmp(span->keyword, kw(dev, SET_PEER)))
+		pr_err("%s%s %s: %s (peer settings)", where, cmd, dev->ifname,
+		       what);
 	else
-		pr_err("set %s: %s (%s)", dev->ifname, what, span->keyword);
+		pr_err("%s%s %s: %s (%s)", where, cmd, dev->ifname, what,
+		       span->keyword);
 }
 
-int cmd_set(int argc, char **argv)
+int device_set(const struct ptun_device *dev, const char *cmd)
 {
-	struct ptun_device dev = { 0 };
 	struct arg_map map = { 0 };
 	struct nlmsghdr *nlh;
 	struct nl_ack ack;
@@ -209,19 +247,10 @@ int cmd_set(int argc, char **argv)
 	int ret = 1;
 	char *buf;
 
-	if (argc < 2) {
-		pr_err("usage: %s set IFACE [SETTING VALUE]... (see '%s help')",
-		       PROG_NAME, PROG_NAME);
-		return 1;
-	}
-	if (config_set_ifname(&dev, argv[1]) ||
-	    config_from_argv(&dev, argc - 2, argv + 2))
-		goto free_config;
-
 	/* 64 bytes hold any one allowed IP, 512 everything else */
-	buf_size = 512 + 64 * dev.peer.n_allowed_ips;
+	buf_size = 512 + 64 * dev->peer.n_allowed_ips;
 	buf = calloc(1, buf_size);
-	map.max = 16 + dev.peer.n_allowed_ips;
+	map.max = 16 + dev->peer.n_allowed_ips;
 	map.spans = calloc(map.max, sizeof(*map.spans));
 	if (!buf || !map.spans) {
 		pr_err("out of memory");
@@ -232,21 +261,36 @@ int cmd_set(int argc, char **argv)
 		goto free_buf;
 	nlh = nl_request_start(&nl, buf, PTUN_CMD_SET_DEVICE, NLM_F_ACK);
 	map.nlh = nlh;
-	build_request(nlh, &dev, &map);
+	build_request(nlh, dev, &map);
 	if (nl_transact(&nl, nlh, NULL, NULL, &ack))
-		report(&dev, &ack, &map);
+		report(dev, cmd, &ack, &map);
 	else
 		ret = 0;
 	if (!ret && ack.msg[0])
-		fprintf(stderr, "%s: set %s: warning: %s\n", PROG_NAME,
-			dev.ifname, ack.msg);
+		fprintf(stderr, "%s: %s %s: warning: %s\n", PROG_NAME, cmd,
+			dev->ifname, ack.msg);
 	nl_close(&nl);
 free_buf:
 	if (buf)
 		OPENSSL_cleanse(buf, buf_size);
 	free(buf);
 	free(map.spans);
-free_config:
+	return ret;
+}
+
+int cmd_set(int argc, char **argv)
+{
+	struct ptun_device dev = { 0 };
+	int ret = 1;
+
+	if (argc < 2) {
+		pr_err("usage: %s set IFACE [SETTING VALUE]... (see '%s help')",
+		       PROG_NAME, PROG_NAME);
+		return 1;
+	}
+	if (!config_set_ifname(&dev, argv[1]) &&
+	    !config_from_argv(&dev, argc - 2, argv + 2))
+		ret = device_set(&dev, "set");
 	config_free(&dev);
 	return ret;
 }

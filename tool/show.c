@@ -225,8 +225,9 @@ static void free_devices(struct device_list *list)
 	free(list->devs);
 }
 
-/* ifname NULL: every ptun device of the namespace */
-static int fetch(const char *ifname, struct device_list *list)
+/* ifname NULL: every ptun device of the namespace; cmd names the command */
+static int fetch_for(const char *ifname, struct device_list *list,
+		     const char *cmd)
 {
 	char buf[NL_SMALL_REQUEST];
 	struct nlmsghdr *nlh;
@@ -246,18 +247,38 @@ static int fetch(const char *ifname, struct device_list *list)
 	}
 	if (nl_transact(&nl, nlh, device_cb, list, &ack)) {
 		if (ack.error == -EBADMSG && !ack.msg[0])
-			pr_err("show %s: malformed reply from the kernel",
+			pr_err("%s %s: malformed reply from the kernel", cmd,
 			       ifname ? ifname : "all");
 		else
-			pr_err("show %s: %s", ifname ? ifname : "all",
+			pr_err("%s %s: %s", cmd, ifname ? ifname : "all",
 			       ack.msg[0] ? ack.msg : strerror(-ack.error));
 		ret = -1;
 	} else if (ifname && list->n != 1) {
-		pr_err("show %s: expected one device in the reply, got %zu",
-		       ifname, list->n);
+		pr_err("%s %s: expected one device in the reply, got %zu",
+		       cmd, ifname, list->n);
 		ret = -1;
 	}
 	nl_close(&nl);
+	return ret;
+}
+
+static int fetch(const char *ifname, struct device_list *list)
+{
+	return fetch_for(ifname, list, "show");
+}
+
+int device_get(const char *ifname, struct ptun_device *dev, const char *cmd)
+{
+	struct device_list list = { 0 };
+	int ret;
+
+	ret = fetch_for(ifname, &list, cmd);
+	if (!ret) {
+		/* the list's one device moves to the caller */
+		*dev = list.devs[0];
+		list.n = 0;
+	}
+	free_devices(&list);
 	return ret;
 }
 

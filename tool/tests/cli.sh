@@ -171,6 +171,57 @@ reaches "endpoint host name" "$PTUN" set $DEV endpoint localhost:51820
 reaches "peer settings without peer" "$PTUN" set $DEV endpoint 192.0.2.1:7
 reaches "remove-peer" "$PTUN" set $DEV remove-peer
 
+# ---- config files ----
+REACHED_CONF="^ptun: (the ptun kernel module is not loaded \(generic netlink family 'ptun' not found\)|(setconf|addconf|syncconf) $DEV: .*)$"
+cat > "$T/good.conf" <<EOF
+# a whole configuration
+[Interface]
+PrivateKeyFile = $T/good.key
+ListenPort = 51820
+Cipher = chacha20-poly1305
+
+[Peer]
+PublicKey = $PUB
+PresharedKeyFile = $T/psk
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.0.0.0/24, fd00::/64
+AllowedIPs = 10.1.0.0/16
+PersistentKeepalive = 25
+EOF
+printf '[Interface]\nListenPort = 1\n[Peer]\nPublicKey = %s\nFrob = 1\n' "$PUB" > "$T/bad.conf"
+printf '[Interface]\r\nListenPort = 70000\r\n' > "$T/crlf.conf"
+printf '[Peer]\nPublicKey = %s\n[Peer]\n' "$PUB" > "$T/two.conf"
+for c in setconf addconf syncconf; do
+	fails "$c needs IFACE and FILE" "^ptun: usage: ptun $c IFACE FILE" "$PTUN" $c $DEV
+	fails "$c: an error names file and line" "^ptun: $T/bad.conf:5: unknown key 'Frob' in \[Peer\]$" \
+		"$PTUN" $c $DEV "$T/bad.conf"
+	run "$PTUN" $c $DEV "$T/good.conf"
+	[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED_CONF"
+	result $? "$c: a valid file gets as far as the kernel" "rc=$rc stderr='$err'"
+done
+fails "setconf: CRLF file, error on line 2" "^ptun: $T/crlf.conf:2: invalid value '70000' for ListenPort" \
+	"$PTUN" setconf $DEV "$T/crlf.conf"
+fails "setconf: a missing file" "^ptun: cannot open '$T/none.conf'" "$PTUN" setconf $DEV "$T/none.conf"
+fails "setconf -: standard input is <stdin>" "^ptun: <stdin>:1: ListenPort outside a section" \
+	sh -c "echo 'ListenPort = 1' | '$PTUN' setconf $DEV -"
+fails "setconf: a second [Peer]" "^ptun: $T/two.conf:3: a second \[Peer\] section" \
+	"$PTUN" setconf $DEV "$T/two.conf"
+fails "setconf: MssClamp is not supported yet" "^ptun: <stdin>:2: MssClamp is not supported yet$" \
+	sh -c "printf '[Interface]\nMssClamp = 1400\n' | '$PTUN' setconf $DEV -"
+fails "setconf: Endpoint candidates are not supported yet" "^ptun: <stdin>:3: several Endpoint candidates are not supported yet$" \
+	sh -c "printf '[Peer]\nPublicKey = $PUB\nEndpoint = 192.0.2.1:1,192.0.2.2:1\n' | '$PTUN' setconf $DEV -"
+short_key=$(head -c 40 "$T/good.key")
+fails "setconf: a bad private key in the file is not echoed" "^ptun: <stdin>:2: invalid key for PrivateKey: [^']*$" \
+	sh -c "printf '[Interface]\nPrivateKey = %s\n' '$short_key' | '$PTUN' setconf $DEV -"
+fails "showconf needs IFACE" "^ptun: usage: ptun showconf IFACE" "$PTUN" showconf
+run "$PTUN" showconf $DEV
+[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq "^ptun: (the ptun kernel module is not loaded|showconf $DEV: )"
+result $? "showconf gets as far as the kernel" "rc=$rc stderr='$err'"
+run "$PTUN" help
+printf '%s\n' "$out" | grep -q 'setconf|addconf|syncconf IFACE FILE' &&
+	printf '%s\n' "$out" | grep -q 'showconf IFACE'
+result $? "help names the config file commands"
+
 # ---- show ----
 fails "show private-key is refused" "^ptun: show $DEV: private-key is write-only$" "$PTUN" show $DEV private-key
 fails "show unknown field" "unknown field 'colour'" "$PTUN" show $DEV colour

@@ -225,14 +225,14 @@ static void test_full_request(void)
 
 		strcpy(ack.msg, "host bits set");
 		ack.offset = offset_of(&b, second);
-		report(&dev, &ack, &b.map);
+		report(&dev, "set", &ack, &b.map);
 		check(!strcmp(last_err,
 			      "ptun: set ptun0: host bits set (allowed-ips 'fd00::1/64')"),
 		      "extack: message names the allowed ip");
 		ack.has_offset = false;
 		ack.msg[0] = '\0';
 		ack.error = -EPERM;
-		report(&dev, &ack, &b.map);
+		report(&dev, "set", &ack, &b.map);
 		check(!strcmp(last_err,
 			      "ptun: set ptun0: Operation not permitted"),
 		      "extack: errno text without a message");
