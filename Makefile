@@ -41,8 +41,8 @@ DESTDIR ?=
 
 # What a per-kernel build directory needs: the Kbuild files and sources,
 # never the objects an in-tree build leaves next to them.
-KMOD_SOURCES = $(shell find Kbuild kmod uapi -type f \
-	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+KMOD_SOURCES = $(shell find Kbuild VERSION kmod uapi -type f \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name VERSION \) \
 	! -name '*.mod.c' 2>/dev/null)
 
 CHECKPATCH_DIR := build/checkpatch

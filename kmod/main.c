@@ -17,8 +17,6 @@
 #include "noise.h"
 #include "selftest.h"
 
-#define PTUN_VERSION "0.2.0"
-
 struct workqueue_struct *ptun_wq;
 
 static int __init ptun_init(void)

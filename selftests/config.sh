@@ -104,61 +104,50 @@ check_eq "public key follows the new private key" "$(cat "$TMP/other.pub")" \
 	"$(ptun_in a show ptun0 public-key)"
 ptun_in a set ptun0 private-key "$TMP/self.key"
 
-# Rejections: message, exit status 1, and no change at all.
-before=$(ptun_in a show ptun0 --json)
-reject()
-{
-	local desc=$1 pattern=$2 rc
-
-	shift 2
-	LAST_ERR=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	check_eq "$desc: exit status 1" 1 "$rc"
-	check_match "$desc: message" "$pattern" "$LAST_ERR"
-	check_eq "$desc: nothing changed" "$before" "$(ptun_in a show ptun0 --json)"
-}
-
+# Rejections: message, exit status 1 (2 where the kernel refuses), and no
+# change at all.
+reject_from a
 printf 'c2hvcnQ=\n' > "$TMP/short.key"
 printf 'not base64 at all!\n' > "$TMP/bad.key"
-reject "private key of the wrong length" 'private-key' \
+reject "private key of the wrong length" 1 'private-key' \
 	ptun_in a set ptun0 listen-port 1 private-key "$TMP/short.key"
-reject "private key that is not base64" 'private-key' \
+reject "private key that is not base64" 1 'private-key' \
 	ptun_in a set ptun0 listen-port 1 private-key "$TMP/bad.key"
-reject "preshared key that is not base64" 'preshared-key' \
+reject "preshared key that is not base64" 1 'preshared-key' \
 	ptun_in a set ptun0 listen-port 1 preshared-key "$TMP/bad.key"
-reject "peer key of the wrong length" 'peer' \
+reject "peer key of the wrong length" 1 'peer' \
 	ptun_in a set ptun0 listen-port 1 peer c2hvcnQ=
-reject "peer key equal to our own public key" 'own|same|public' \
+reject "peer key equal to our own public key" 2 'own|same|public' \
 	ptun_in a set ptun0 listen-port 1 peer "$(cat "$TMP/self.pub")"
-reject "IPv4 prefix too long" 'prefix' \
+reject "IPv4 prefix too long" 2 'prefix' \
 	ptun_in a set ptun0 listen-port 1 allowed-ips 10.0.0.0/33
-reject "IPv6 prefix too long" 'prefix' \
+reject "IPv6 prefix too long" 2 'prefix' \
 	ptun_in a set ptun0 listen-port 1 allowed-ips fd00::/129
-reject "host bits set in an IPv4 subnet" 'host bits|prefix' \
+reject "host bits set in an IPv4 subnet" 2 'host bits|prefix' \
 	ptun_in a set ptun0 listen-port 1 allowed-ips 10.1.0.0/16,10.0.0.1/8
-reject "host bits set in an IPv6 subnet" 'host bits|prefix' \
+reject "host bits set in an IPv6 subnet" 2 'host bits|prefix' \
 	ptun_in a set ptun0 listen-port 1 allowed-ips fd00::1/64
-reject "address that is not an address" 'allowed-ips' \
+reject "address that is not an address" 1 'allowed-ips' \
 	ptun_in a set ptun0 listen-port 1 allowed-ips 10.0.0.300/32
-reject "unknown cipher" 'cipher' \
+reject "unknown cipher" 1 'cipher' \
 	ptun_in a set ptun0 listen-port 1 cipher rot13
-reject "listen port out of range" 'listen-port' \
+reject "listen port out of range" 1 'listen-port' \
 	ptun_in a set ptun0 cipher chacha20-poly1305 listen-port 65536
-reject "listen port not a number" 'listen-port' \
+reject "listen port not a number" 1 'listen-port' \
 	ptun_in a set ptun0 listen-port http
-reject "endpoint without a port" 'endpoint' \
+reject "endpoint without a port" 1 'endpoint' \
 	ptun_in a set ptun0 listen-port 1 endpoint 192.0.2.1
-reject "endpoint port 0" 'endpoint' \
+reject "endpoint port 0" 1 'endpoint' \
 	ptun_in a set ptun0 listen-port 1 endpoint 192.0.2.1:0
-reject "endpoint port out of range" 'endpoint' \
+reject "endpoint port out of range" 1 'endpoint' \
 	ptun_in a set ptun0 listen-port 1 endpoint 192.0.2.1:70000
-reject "IPv6 endpoint without brackets" 'endpoint' \
+reject "IPv6 endpoint without brackets" 1 'endpoint' \
 	ptun_in a set ptun0 listen-port 1 endpoint 2001:db8::1:5
-reject "keepalive out of range" 'persistent-keepalive' \
+reject "keepalive out of range" 1 'persistent-keepalive' \
 	ptun_in a set ptun0 listen-port 1 persistent-keepalive 65536
-reject "unknown keyword" 'frobnicate' \
+reject "unknown keyword" 1 'frobnicate' \
 	ptun_in a set ptun0 listen-port 1 frobnicate 3
-reject "missing key file" 'private-key' \
+reject "missing key file" 1 'private-key' \
 	ptun_in a set ptun0 listen-port 1 private-key "$TMP/does-not-exist"
 check_fails "unknown device is refused" ptun_in a set nosuchdev listen-port 1
 check_match "and the message names it" 'nosuchdev' "$LAST_ERR"
@@ -180,7 +169,7 @@ nlreject()
 	else
 		fail "kernel: $desc: accepted" "$out"
 	fi
-	check_eq "kernel: $desc: nothing changed" "$before" "$(ptun_in a show ptun0 --json)"
+	check_eq "kernel: $desc: nothing changed" "$REJECT_BEFORE" "$(ptun_in a show ptun0 --json)"
 }
 
 k31=$(printf '11%.0s' $(seq 31))

@@ -102,6 +102,30 @@ check_fails()
 	fi
 }
 
+# reject_from NS: what reject checks against, ptun0 of NS as it is now
+reject_from()
+{
+	REJECT_NS=$1
+	REJECT_BEFORE=$(ptun_in "$1" show ptun0 --json)
+}
+
+# reject DESC STATUS REGEX CMD...: CMD fails with exit status STATUS (1: a
+# mistake in the command or file, 2: the kernel refused, as ip(8)), its
+# message matches REGEX, and ptun0 of the reject_from namespace has not
+# changed
+reject()
+{
+	local desc=$1 status=$2 pattern=$3 rc
+
+	shift 3
+	LAST_ERR=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	check_eq "$desc: exit status $status" "$status" "$rc"
+	check_match "$desc: message" "$pattern" "$LAST_ERR"
+	check_eq "$desc: nothing changed" "$REJECT_BEFORE" \
+		"$(ptun_in "$REJECT_NS" show ptun0 --json)"
+}
+
 # check_eq DESC EXPECTED ACTUAL
 check_eq()
 {

@@ -4,6 +4,14 @@
 
 #define PROG_NAME	"ptun"
 
+/*
+ * Exit statuses, as ip(8): EXIT_ERROR for a usage or configuration
+ * mistake (or a local failure), EXIT_REFUSED when the kernel refused a
+ * request.
+ */
+#define EXIT_ERROR	1
+#define EXIT_REFUSED	2
+
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Each returns the process exit status. argv[0] is the command's name. */

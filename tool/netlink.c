@@ -26,6 +26,8 @@
 #define NLM_F_ACK_TLVS	0x200
 #endif
 
+bool nl_kernel_refused;
+
 static struct nlmsghdr *genl_start(struct nl *nl, void *buf, uint16_t type,
 				   uint8_t cmd, uint8_t version,
 				   uint16_t flags)
@@ -90,6 +92,8 @@ static int handle_error(const struct nlmsghdr *nlh, struct nl_ack *ack)
 		return -1;
 	}
 	ack->error = err->error > 0 ? -err->error : err->error;
+	if (ack->error)
+		nl_kernel_refused = true;
 	/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
@@ -105,6 +109,8 @@ static int handle_done(const struct nlmsghdr *nlh, struct nl_ack *ack)
 		return 0;
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	ack->error = error > 0 ? -error : error;
+	if (ack->error)
+		nl_kernel_refused = true;
 	parse_extack(nlh, sizeof(error), ack);
 	return ack->error ? -1 : 0;
 }
@@ -158,11 +164,14 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_reply_cb cb,
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
-	uint16_t *family = data;
+	struct nl *nl = data;
 
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
-		*family = mnl_attr_get_u16(attr);
+		nl->family = mnl_attr_get_u16(attr);
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_VERSION &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		nl->family_version = mnl_attr_get_u32(attr);
 	return MNL_CB_OK;
 }
 
@@ -172,7 +181,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int resolve_family(struct nl *nl)
+static int resolve_family(struct nl *nl, bool quiet)
 {
 	char buf[NL_SMALL_REQUEST];
 	struct nlmsghdr *nlh;
@@ -182,7 +191,9 @@ static int resolve_family(struct nl *nl)
 			 NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PTUN_GENL_NAME);
 	nl->family = 0;
-	if (nl_transact(nl, nlh, family_cb, &nl->family, &ack)) {
+	if (nl_transact(nl, nlh, family_cb, nl, &ack)) {
+		if (quiet)
+			return -1;
 		if (ack.error == -ENOENT)
 			pr_err("the ptun kernel module is not loaded (generic netlink family '%s' not found)",
 			       PTUN_GENL_NAME);
@@ -193,6 +204,8 @@ static int resolve_family(struct nl *nl)
 		return -1;
 	}
 	if (!nl->family) {
+		if (quiet)
+			return -1;
 		pr_err("cannot look up generic netlink family '%s': no id in the reply",
 		       PTUN_GENL_NAME);
 		return -1;
@@ -200,7 +213,7 @@ static int resolve_family(struct nl *nl)
 	return 0;
 }
 
-int nl_open(struct nl *nl)
+static int open_family(struct nl *nl, bool quiet)
 {
 	int one = 1;
 
@@ -229,7 +242,7 @@ int nl_open(struct nl *nl)
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
-	if (resolve_family(nl))
+	if (resolve_family(nl, quiet))
 		goto close_sock;
 	return 0;
 
@@ -240,6 +253,16 @@ free_buf:
 	nl->sock = NULL;
 	nl->rxbuf = NULL;
 	return -1;
+}
+
+int nl_open(struct nl *nl)
+{
+	return open_family(nl, false);
+}
+
+int nl_probe(struct nl *nl)
+{
+	return open_family(nl, true);
 }
 
 void nl_close(struct nl *nl)

@@ -18,6 +18,7 @@ struct nl {
 	uint32_t portid;
 	uint32_t seq;
 	uint16_t family;
+	uint32_t family_version;	/* the module's PTUN_GENL_VERSION */
 	char *rxbuf;
 	size_t rxbuf_size;
 };
@@ -30,6 +31,12 @@ struct nl_ack {
 	uint32_t offset;		/* of the offending attribute */
 };
 
+/*
+ * Set once the kernel has answered a request with an error: the process
+ * then exits with EXIT_REFUSED rather than EXIT_ERROR (cmd.h), as ip(8).
+ */
+extern bool nl_kernel_refused;
+
 /* Called for every reply message that is not an ack, done or error. */
 typedef int (*nl_reply_cb)(const struct nlmsghdr *nlh, void *data);
 
@@ -38,6 +45,8 @@ typedef int (*nl_reply_cb)(const struct nlmsghdr *nlh, void *data);
  * user why (module not loaded, no netlink) and returns -1.
  */
 int nl_open(struct nl *nl);
+/* nl_open() without a word when the family is missing (ptun --version) */
+int nl_probe(struct nl *nl);
 void nl_close(struct nl *nl);
 
 /* Starts a ptun request in buf; the caller adds attributes. */

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/ptun.h>
+
 #include "cmd.h"
+#include "netlink.h"
 #include "parse.h"
 
 void pr_err(const char *fmt, ...)
@@ -48,6 +51,8 @@ static void usage(FILE *f)
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "  %-9s %s\n", "help", "Prints this text");
+	fprintf(f, "  %-9s %s\n", "--version",
+		"Prints the versions of ptun and of the loaded module");
 	fprintf(f,
 		"\n"
 		"  %1$s show [IFACE|all] [--json]\n"
@@ -72,6 +77,9 @@ static void usage(FILE *f)
 		"showconf prints no secret keys: add PrivateKey(File) and\n"
 		"PresharedKey(File) lines to its output before setconf.\n"
 		"\n"
+		"Exit status: 0, 1 for a mistake in the command or a config file,\n"
+		"2 when the kernel refused the request (as ip(8)).\n"
+		"\n"
 		"FIELDs: ifname ifindex public-key listen-port cipher peer preshared-key\n"
 		"  endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes\n"
 		"  tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay\n"
@@ -81,26 +89,66 @@ static void usage(FILE *f)
 		PROG_NAME);
 }
 
+/*
+ * The CLI's version, and the loaded module's as modinfo(8) and generic
+ * netlink know it: the two can differ after an upgrade without a reload.
+ */
+static int version(void)
+{
+	char modver[64] = "";
+	struct nl nl;
+	FILE *f;
+
+	printf("%s %s\n", PROG_NAME, PTUN_VERSION);
+	f = fopen("/sys/module/ptun/version", "r");
+	if (f) {
+		if (fgets(modver, sizeof(modver), f))
+			modver[strcspn(modver, "\n")] = '\0';
+		fclose(f);
+	}
+	/* the family's absence is no error here, nor worth a message */
+	if (nl_probe(&nl)) {
+		printf("module %s\n", modver[0] ? modver : "not loaded");
+		return 0;
+	}
+	printf("module %s, netlink family %s version %u\n",
+	       modver[0] ? modver : "(unknown version)", PTUN_GENL_NAME,
+	       nl.family_version);
+	nl_close(&nl);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char show[] = "show", all[] = "all";
 	char *show_all[] = { show, all, NULL };
+	int ret;
 	size_t i;
 
 	/* like wg(8): a bare "ptun" is the question "what is configured?" */
-	if (argc < 2)
-		return cmd_show(2, show_all);
+	if (argc < 2) {
+		ret = cmd_show(2, show_all);
+		goto out;
+	}
 
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return version();
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			ret = commands[i].fn(argc - 1, argv + 1);
+			goto out;
+		}
+	}
 
 	pr_err("unknown command '%s'", argv[1]);
 	usage(stderr);
-	return 1;
+	return EXIT_ERROR;
+out:
+	/* as ip(8): whatever else went wrong, the kernel's refusal wins */
+	return ret && nl_kernel_refused ? EXIT_REFUSED : ret;
 }

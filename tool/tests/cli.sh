@@ -54,14 +54,15 @@ fails()
 	result $? "$desc" "rc=$rc stdout='$out' stderr='$err'"
 }
 
-# reaches DESC CMD...: the command line was accepted and sent
+# reaches DESC CMD...: the command line was accepted and sent; here no
+# module answers, so the kernel refuses it: exit status 2, as ip(8)
 reaches()
 {
 	local desc=$1
 
 	shift
 	run "$@"
-	[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED"
+	[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED"
 	result $? "$desc" "rc=$rc stderr='$err'"
 }
 
@@ -114,6 +115,13 @@ run "$PTUN" --help
 result $? "--help prints usage"
 run "$PTUN" -h
 result "$rc" "-h exits 0"
+run "$PTUN" --version
+[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | head -n 1)" = "ptun $(cat "$(dirname "$0")/../../VERSION")" ] &&
+	printf '%s\n' "$out" | sed -n 2p | grep -Eq '^module (not loaded|.*netlink family ptun version [0-9]+)$'
+result $? "--version: the CLI's version from VERSION, and the module's" "rc=$rc out='$out' err='$err'"
+run "$PTUN" help
+printf '%s\n' "$out" | grep -q '^Exit status: 0, 1 for a mistake' && printf '%s\n' "$out" | grep -q '^2 when the kernel refused'
+result $? "help states the exit statuses"
 run "$PTUN" frobnicate
 [ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -q "^ptun: unknown command 'frobnicate'"
 result $? "unknown command fails"
@@ -196,7 +204,7 @@ for c in setconf addconf syncconf; do
 	fails "$c: an error names file and line" "^ptun: $T/bad.conf:5: unknown key 'Frob' in \[Peer\]$" \
 		"$PTUN" $c $DEV "$T/bad.conf"
 	run "$PTUN" $c $DEV "$T/good.conf"
-	[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED_CONF"
+	[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED_CONF"
 	result $? "$c: a valid file gets as far as the kernel" "rc=$rc stderr='$err'"
 done
 fails "setconf: CRLF file, error on line 2" "^ptun: $T/crlf.conf:2: invalid value '70000' for ListenPort" \
@@ -215,7 +223,7 @@ fails "setconf: a bad private key in the file is not echoed" "^ptun: <stdin>:2: 
 	sh -c "printf '[Interface]\nPrivateKey = %s\n' '$short_key' | '$PTUN' setconf $DEV -"
 fails "showconf needs IFACE" "^ptun: usage: ptun showconf IFACE" "$PTUN" showconf
 run "$PTUN" showconf $DEV
-[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq "^ptun: (the ptun kernel module is not loaded|showconf $DEV: )"
+[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -Eq "^ptun: (the ptun kernel module is not loaded|showconf $DEV: )"
 result $? "showconf gets as far as the kernel" "rc=$rc stderr='$err'"
 run "$PTUN" help
 printf '%s\n' "$out" | grep -q 'setconf|addconf|syncconf IFACE FILE' &&
@@ -229,7 +237,7 @@ fails "show all with a field" "needs one interface" "$PTUN" show all listen-port
 fails "show field with --json" "not one field" "$PTUN" show $DEV listen-port --json
 fails "show with too many arguments" "unexpected argument 'x'" "$PTUN" show $DEV listen-port x
 run "$PTUN" show $DEV listen-port
-[ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -Eq "^ptun: (the ptun kernel module is not loaded|show $DEV: )"
+[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -Eq "^ptun: (the ptun kernel module is not loaded|show $DEV: )"
 result $? "show of a valid field gets as far as the kernel" "rc=$rc stderr='$err'"
 
 if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
