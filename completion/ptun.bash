@@ -41,15 +41,17 @@ _ptun_interfaces()
 	printf '%s\n' "$names"
 }
 
-# _ptun_reply WORDS...: COMPREPLY from the words that start with $cur
+# _ptun_reply 'WORD...': COMPREPLY from the words that start with $cur
 _ptun_reply()
 {
 	local IFS=$' \t\n'
 	local - w
 
+	# split the list into words, but never expand one as a pattern
 	set -f
 	COMPREPLY=()
-	for w in $*; do
+	# shellcheck disable=SC2086
+	for w in $1; do
 		case $w in
 		"$cur"*) COMPREPLY+=("$w") ;;
 		esac
@@ -70,7 +72,7 @@ _ptun_files()
 # are then never taken for one.
 _ptun_set()
 {
-	local i w prev_takes=0 used=' ' value_of= left= k
+	local i w prev_takes=0 used=' ' value_of='' left='' k
 
 	for ((i = 3; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -106,7 +108,7 @@ _ptun_set()
 # show [IFACE|all] [--json] | show IFACE FIELD: --json may come anywhere.
 _ptun_show()
 {
-	local i w json=0 n=0 first=
+	local i w json=0 n=0 first=''
 
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}

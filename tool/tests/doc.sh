@@ -59,7 +59,7 @@ is()
 # words: one word a line, sorted, on one line
 words()
 {
-	tr -s ' \t' '\n\n' | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/ $//'
+	tr -s ' \t' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
 # ---- what "ptun help" lists ----
@@ -84,6 +84,8 @@ ciphers=$(printf '%s\n' "$set_usage" | grep -oE '\[cipher [^]]*\]' |
 # "FIELDs:" up to the end of the text or a blank line
 fields=$(printf '%s\n' "$help" | sed -n '/^FIELDs:/,/^$/p' | sed 's/^FIELDs://' | words)
 
+# count 'WORD...': how many
+# shellcheck disable=SC2086
 count() { set -- $1; echo $#; }
 [ "$(count "$commands")" -ge 9 ] && [ "$(count "$set_keywords")" -ge 9 ] &&
 	[ "$(count "$fields")" -ge 20 ] && [ "$(count "$ciphers")" -ge 2 ] &&
@@ -149,7 +151,7 @@ has()
 # covers DESC TEXT TERMS: every term in TEXT; names the missing ones
 covers()
 {
-	local desc=$1 text=$2 term missing=
+	local desc=$1 text=$2 term missing=''
 
 	for term in $3; do
 		has "$text" "$term" || missing+=" $term"
@@ -172,7 +174,7 @@ check_format()
 			skip "$name: man -l renders it" "man is not installed"
 			continue
 		fi
-		out=$(MANWIDTH=80 MAN_KEEP_FORMATTING= man -l "$page" 2> "$T/man.err")
+		out=$(MANWIDTH=80 MAN_KEEP_FORMATTING='' man -l "$page" 2> "$T/man.err")
 		rc=$?
 		[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q '^NAME' &&
 			! grep -v 'locale' "$T/man.err" | grep -q .
@@ -222,7 +224,7 @@ check_ptun8()
 # ---- ptun.conf(5) covers conf.c's keys ----
 check_ptun_conf5()
 {
-	local txt=$T/ptun.conf.5.txt k sec missing= missing_tag=
+	local txt=$T/ptun.conf.5.txt k sec missing='' missing_tag=''
 
 	render "$PAGE5" > "$txt"
 	for sec in INTERFACE PEER; do
