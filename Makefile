@@ -10,7 +10,8 @@
 #   make demo         two sites joined by ptun, in a QEMU guest
 #   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
 #                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
-#   make install      module (+ depmod) and CLI; honours DESTDIR
+#   make install      module (+ depmod), CLI, man pages and bash completion;
+#                     honours DESTDIR
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
 #   make deps         install the Debian packages all this needs
@@ -37,6 +38,8 @@ KVER ?= $(or $(patsubst /lib/modules/%/build,%,$(filter /lib/modules/%/build,$(K
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 # What a per-kernel build directory needs: the Kbuild files and sources,
@@ -49,8 +52,8 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench install clean lint sparse \
-	vm-modules module-for module-debug-for tool-test
+.PHONY: all module tool deps check check-debug demo bench install install-doc clean \
+	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
 
@@ -124,6 +127,13 @@ install: all
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod $(KVER))
 	install -D -m 0755 tool/ptun $(DESTDIR)$(SBINDIR)/ptun
+	$(MAKE) --no-print-directory install-doc
+
+# The manual pages and the bash completion: nothing to build
+install-doc:
+	install -D -m 0644 doc/ptun.8 $(DESTDIR)$(MANDIR)/man8/ptun.8
+	install -D -m 0644 doc/ptun.conf.5 $(DESTDIR)$(MANDIR)/man5/ptun.conf.5
+	install -D -m 0644 completion/ptun.bash $(DESTDIR)$(BASHCOMPDIR)/ptun
 
 clean:
 	if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
