@@ -13,25 +13,13 @@ TEST_MSG=./tests/test_msg
 T=$(mktemp -d /tmp/ptun-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
+# shellcheck source=tool/tests/tap.sh
+. tests/tap.sh
 # An interface that should not exist, wherever this runs.
 DEV=ptuncli0
 # What a valid command line ends with when it gets as far as the kernel:
 # no module on a build host; no such device, or no permission, in a VM.
 REACHED="^ptun: (the ptun kernel module is not loaded \(generic netlink family 'ptun' not found\)|set $DEV: .*)$"
-
-result()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-	fi
-}
 
 # run CMD...: sets rc, out, err
 run()
@@ -261,5 +249,4 @@ else
 	n=$((n + 1))
 fi
 
-echo "# $n tests, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

@@ -27,22 +27,8 @@ COMPLETION=$TOP/completion/ptun.bash
 T=$(mktemp -d /tmp/ptun-doc.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
-
-result()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-	fi
-	# the check's own status, for those that decide what comes next
-	return "$1"
-}
+# shellcheck source=tool/tests/tap.sh
+. tests/tap.sh
 
 skip()
 {
@@ -350,6 +336,4 @@ else
 	is "genkey: nothing" "" "$(comp genkey '')"
 fi
 
-echo "1..$n"
-echo "# $n tests, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

@@ -15,28 +15,8 @@
 #include "../setconf.c"
 
 #include "key.h"
+#include "request.h"
 #include "tap.h"
-
-static char last_err[1024];
-static int n_err;
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(last_err, sizeof(last_err), PROG_NAME ": ");
-	va_start(ap, fmt);
-	vsnprintf(last_err + n, sizeof(last_err) - (size_t)n, fmt, ap);
-	va_end(ap);
-	n_err++;
-}
-
-static void tap_on_failure(void)
-{
-	if (last_err[0])
-		printf("# last error: %s\n", last_err);
-}
 
 #define PRIV_B64 "qH3FdRcI0hBHFk/wQgAboJzGJRPSLj6LemfIBKkn3Eo="
 /* not PRIV_B64's public key: the device's own key is printed too */
@@ -280,42 +260,6 @@ static void test_bad_files(void)
 }
 
 /* ---- requests ---- */
-
-struct built {
-	char buf[4096];
-	struct nlmsghdr *nlh;
-	struct arg_span spans[64];
-	struct arg_map map;
-};
-
-static void build(struct built *b, const struct ptun_device *dev)
-{
-	struct nl nl = { .family = 0x42 };
-
-	memset(b, 0, sizeof(*b));
-	b->nlh = nl_request_start(&nl, b->buf, PTUN_CMD_SET_DEVICE, NLM_F_ACK);
-	b->map.spans = b->spans;
-	b->map.max = 64;
-	b->map.nlh = b->nlh;
-	build_request(b->nlh, dev, &b->map);
-}
-
-static const struct nlattr *find(const struct nlattr *parent,
-				 const struct nlmsghdr *nlh, uint16_t type)
-{
-	const struct nlattr *attr;
-
-	if (!parent) {
-		mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
-			if (mnl_attr_get_type(attr) == type)
-				return attr;
-		return NULL;
-	}
-	mnl_attr_for_each_nested(attr, parent)
-		if (mnl_attr_get_type(attr) == type)
-			return attr;
-	return NULL;
-}
 
 /* Attribute types of the request, "ifname" not counted: "3 5 6 7 8". */
 static void top_types(const struct built *b, char *out, size_t size)

@@ -14,26 +14,8 @@
 #include "../set.c"
 #include "../show.c"
 
+#include "request.h"
 #include "tap.h"
-
-static char last_err[1024];
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(last_err, sizeof(last_err), PROG_NAME ": ");
-	va_start(ap, fmt);
-	vsnprintf(last_err + n, sizeof(last_err) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static void tap_on_failure(void)
-{
-	if (last_err[0])
-		printf("# last error: %s\n", last_err);
-}
 
 #define PRIV_B64 "qH3FdRcI0hBHFk/wQgAboJzGJRPSLj6LemfIBKkn3Eo="
 #define PEER_B64 "Fxvq4CfZ2PlOOx8g8Sfq28j/KQ6Kj4Rrky7z/ve30no="
@@ -48,42 +30,6 @@ static int config(struct ptun_device *dev, int argc,
 	if (config_set_ifname(dev, "ptun0"))
 		return -1;
 	return config_from_argv(dev, argc, (char **)argv);
-}
-
-struct built {
-	char buf[4096];
-	struct nlmsghdr *nlh;
-	struct arg_span spans[64];
-	struct arg_map map;
-};
-
-static void build(struct built *b, const struct ptun_device *dev)
-{
-	struct nl nl = { .family = 0x42 };
-
-	memset(b, 0, sizeof(*b));
-	b->nlh = nl_request_start(&nl, b->buf, PTUN_CMD_SET_DEVICE, NLM_F_ACK);
-	b->map.spans = b->spans;
-	b->map.max = 64;
-	b->map.nlh = b->nlh;
-	build_request(b->nlh, dev, &b->map);
-}
-
-static const struct nlattr *find(const struct nlattr *first_parent,
-				 const struct nlmsghdr *nlh, uint16_t type)
-{
-	const struct nlattr *attr;
-
-	if (!first_parent) {
-		mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
-			if (mnl_attr_get_type(attr) == type)
-				return attr;
-		return NULL;
-	}
-	mnl_attr_for_each_nested(attr, first_parent)
-		if (mnl_attr_get_type(attr) == type)
-			return attr;
-	return NULL;
 }
 
 static uint32_t offset_of(const struct built *b, const struct nlattr *a)
