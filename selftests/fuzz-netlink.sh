@@ -122,7 +122,7 @@ same_as_model "regression device: ptun show equals the model" \
 	"$TMP/regress.json" ptunr in_ns fz
 
 # The container: a user and network namespace of its own
-unshare --user --map-root-user --net sleep 600 &
+unshare --user --map-root-user --net sleep infinity &
 holder=$!
 wait_for 10 test "$(readlink "/proc/$holder/ns/user")" != \
 	"$(readlink /proc/self/ns/user)"
