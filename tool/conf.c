@@ -23,6 +23,7 @@
  * in CR LF.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -94,21 +95,18 @@ static void conf_err(const struct conf_reader *r, const char *fmt, ...)
 	pr_err("%s:%u: %s", r->name, r->line, msg);
 }
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	       c == '\v' || c == '\f';
-}
-
-/* s without its leading and trailing blanks, cut in place */
+/*
+ * s without its leading and trailing blanks, cut in place; the CLI never
+ * calls setlocale(), so isspace() is the C locale's six characters
+ */
 static char *trim(char *s)
 {
 	size_t len;
 
-	while (is_blank(*s))
+	while (isspace((unsigned char)*s))
 		s++;
 	len = strlen(s);
-	while (len && is_blank(s[len - 1]))
+	while (len && isspace((unsigned char)s[len - 1]))
 		s[--len] = '\0';
 	return s;
 }
