@@ -23,6 +23,7 @@
 #include <net/dst_cache.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
+#include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
 #include <net/route.h>
@@ -271,6 +272,23 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
 #endif
 
 /*
+ * How deeply transmits may nest (dev_recursion_level()) where a datagram
+ * is handed to the underlay. Deeper, it is going round a loop through
+ * another tunnel, e.g. ptun0's endpoint routed through ptun1 and ptun1's
+ * through ptun0 (encryption completes synchronously, so each transmit nests
+ * the next), and the stack would end it uncounted or half counted: 6.12.y
+ * frees it in iptunnel_xmit() and ip6tunnel_xmit() past
+ * IP_TUNNEL_RECURSION_LIMIT, after ptun counted it as sent, and 6.1, which
+ * has no such limit, drops it in __dev_queue_xmit() past
+ * XMIT_RECURSION_LIMIT, in tx_dropped but under no reason of ptun's.
+ * Refused here, it counts as tx_error like any other underlay failure.
+ */
+#define PTUN_XMIT_NEST_LIMIT	5
+#ifdef IP_TUNNEL_RECURSION_LIMIT
+static_assert(PTUN_XMIT_NEST_LIMIT <= IP_TUNNEL_RECURSION_LIMIT);
+#endif
+
+/*
  * The tunnel helpers count packets on skb->dev (and on the device passed
  * for IPv6) when there is one; the data path counts the inner packets on
  * the ptun device itself, so the outer datagram leaves with no device.
@@ -286,6 +304,13 @@ static int send_skb(struct ptun_device *ptun, const struct ptun_endpoint *dst,
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->encapsulation = 0;
 	skb_dst_drop(skb);
+
+	if (unlikely(dev_recursion_level() > PTUN_XMIT_NEST_LIMIT)) {
+		net_dbg_ratelimited("%s: transmits nested too deep: a routing loop through another tunnel?\n",
+				    ptun->dev->name);
+		ret = -ELOOP;
+		goto out;
+	}
 
 	rcu_read_lock_bh();
 	switch (dst->addr.sa_family) {
@@ -306,6 +331,7 @@ static int send_skb(struct ptun_device *ptun, const struct ptun_endpoint *dst,
 	}
 	rcu_read_unlock_bh();
 
+out:
 	if (ret) {
 		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_TX_ERROR);
 		kfree_skb(skb);
