@@ -211,6 +211,13 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	len = skb->len;
 	if (gro_cells_receive(&ptun->gro_cells, skb) == NET_RX_SUCCESS)
 		dev_sw_netstats_rx_add(dev, len);
+	else
+		/*
+		 * The GRO cell's queue (or the backlog) was full, or the
+		 * device went down: the core freed the packet and counted it
+		 * in rx_dropped, its reason is ours to count.
+		 */
+		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_RX_ERROR);
 	return 0;
 }
 
