@@ -11,10 +11,30 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
-#include "peer.h"
+#include "messages.h"
 
 struct crypto_aead;
 struct ptun_session;
+
+/*
+ * One direction's key of a session. AES-256-GCM goes through the crypto
+ * API, which picks the fastest driver (AES-NI) but may be asynchronous;
+ * ChaCha20-Poly1305 through lib/crypto, one synchronous pass over the
+ * data with no request to build, the same code the handshake uses.
+ */
+struct ptun_crypt_key {
+	u16 cipher;			/* enum ptun_cipher */
+	union {
+		struct crypto_aead *tfm;	/* PTUN_CIPHER_AES_256_GCM */
+		u8 raw[PTUN_KEY_SIZE];		/* PTUN_CIPHER_CHACHA20_POLY1305 */
+	};
+};
+
+bool ptun_crypt_cipher_available(u16 cipher);
+int ptun_crypt_key_init(struct ptun_crypt_key *key, u16 cipher,
+			const u8 raw[PTUN_KEY_SIZE]);
+void ptun_crypt_key_destroy(struct ptun_crypt_key *key);
+void ptun_crypt_uninit(void);
 
 /*
  * What the data path remembers about a packet while the AEAD works on
@@ -42,14 +62,15 @@ typedef void (*ptun_crypt_done_t)(struct sk_buff *skb, int err);
 
 /*
  * Seals (@encrypt) or opens the data message at skb->data in place with
- * @tfm: the 16-byte header is the additional data and its counter the
+ * @key: the 16-byte header is the additional data and its counter the
  * nonce. When sealing, the skb must already end with room for the tag.
- * @nfrags is what skb_cow_data() returned. @done runs exactly once, with
- * BH disabled, maybe on another CPU after ptun_crypt() returned; err is 0
- * or why the AEAD failed (-EBADMSG: the message does not authenticate;
- * -ENOMEM, -ENOSPC: no memory, or the crypto driver's queue is full).
+ * @nfrags is what skb_cow_data() returned. Called with BH disabled. @done
+ * runs exactly once, with BH disabled, maybe on another CPU after
+ * ptun_crypt() returned; err is 0 or why the AEAD failed (-EBADMSG: the
+ * message does not authenticate; -ENOMEM, -ENOSPC: no memory, or the
+ * crypto driver's queue is full).
  */
-void ptun_crypt(struct sk_buff *skb, struct crypto_aead *tfm, bool encrypt,
-		int nfrags, ptun_crypt_done_t done);
+void ptun_crypt(struct sk_buff *skb, const struct ptun_crypt_key *key,
+		bool encrypt, int nfrags, ptun_crypt_done_t done);
 
 #endif /* _PTUN_CRYPT_H */

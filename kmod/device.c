@@ -212,19 +212,6 @@ static struct rtnl_link_ops ptun_link_ops __read_mostly = {
 	.newlink	= ptun_newlink,
 };
 
-/* The crypto API name of an enum ptun_cipher's AEAD, NULL if unknown. */
-const char *ptun_device_cipher_alg(u16 cipher)
-{
-	switch (cipher) {
-	case PTUN_CIPHER_AES_256_GCM:
-		return "gcm(aes)";
-	case PTUN_CIPHER_CHACHA20_POLY1305:
-		return "rfc7539(chacha20,poly1305)";
-	default:
-		return NULL;
-	}
-}
-
 /* NULL if @dev is not a ptun device. */
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev)
 {

@@ -118,6 +118,5 @@ int ptun_device_init(void);
 void ptun_device_uninit(void);
 
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev);
-const char *ptun_device_cipher_alg(u16 cipher);
 
 #endif /* _PTUN_DEVICE_H */

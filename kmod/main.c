@@ -12,6 +12,7 @@
 #include <net/rtnetlink.h>
 #include <linux/ptun.h>
 
+#include "crypt.h"
 #include "device.h"
 #include "netlink.h"
 #include "noise.h"
@@ -61,6 +62,7 @@ static void __exit ptun_exit(void)
 	rcu_barrier();
 	destroy_workqueue(ptun_wq);
 	rcu_barrier();
+	ptun_crypt_uninit();
 }
 
 module_init(ptun_init);

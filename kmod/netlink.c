@@ -13,7 +13,6 @@
  */
 
 #include <crypto/curve25519.h>
-#include <linux/crypto.h>
 #include <linux/err.h>
 #include <linux/if.h>
 #include <linux/in.h>
@@ -27,6 +26,7 @@
 #include <net/sock.h>
 
 #include "allowedips.h"
+#include "crypt.h"
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
@@ -428,13 +428,10 @@ static int prepare_cipher(struct set_request *req,
 			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_CIPHER];
-	const char *alg;
 
 	if (!attr)
 		return 0;
-	alg = ptun_device_cipher_alg(nla_get_u16(attr));
-	if (!alg || !crypto_has_alg(alg, CRYPTO_ALG_TYPE_AEAD,
-				    CRYPTO_ALG_TYPE_MASK)) {
+	if (!ptun_crypt_cipher_available(nla_get_u16(attr))) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "cipher not available in this kernel");
 		return -EOPNOTSUPP;

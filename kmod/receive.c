@@ -274,7 +274,7 @@ static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
 	ptun_skb_cb(skb)->s = s;
 	/* Keeps ptun alive until decrypted() ran, maybe after an async AEAD. */
 	dev_hold(ptun->dev);
-	ptun_crypt(skb, s->recv_tfm, false, nfrags, decrypted);
+	ptun_crypt(skb, &s->recv_key, false, nfrags, decrypted);
 	return;
 
 err_put:

@@ -154,7 +154,7 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ptun_skb_cb(skb)->ds = ds;
 	/* Keeps ptun alive until sent() ran, possibly after an async AEAD. */
 	dev_hold(dev);
-	ptun_crypt(skb, s->send_tfm, true, nfrags, sent);
+	ptun_crypt(skb, &s->send_key, true, nfrags, sent);
 	return;
 
 err_tx:

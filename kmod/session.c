@@ -11,37 +11,19 @@
 #include <linux/slab.h>
 #include <linux/ptun.h>
 
+#include "crypt.h"
 #include "device.h"
 #include "messages.h"
 #include "peer.h"
 #include "session.h"
-
-static struct crypto_aead *new_tfm(const char *name, const u8 *key)
-{
-	struct crypto_aead *tfm;
-	int ret;
-
-	tfm = crypto_alloc_aead(name, 0, 0);
-	if (IS_ERR(tfm))
-		return tfm;
-	ret = crypto_aead_setauthsize(tfm, PTUN_TAG_SIZE);
-	if (!ret)
-		ret = crypto_aead_setkey(tfm, key, PTUN_KEY_SIZE);
-	if (ret) {
-		crypto_free_aead(tfm);
-		return ERR_PTR(ret);
-	}
-	return tfm;
-}
 
 static void free_session(struct work_struct *work)
 {
 	struct ptun_session *s = container_of(to_rcu_work(work),
 					      struct ptun_session, free_work);
 
-	/* crypto_free_aead() wipes the key schedule with the transform. */
-	crypto_free_aead(s->send_tfm);
-	crypto_free_aead(s->recv_tfm);
+	ptun_crypt_key_destroy(&s->send_key);
+	ptun_crypt_key_destroy(&s->recv_key);
 	ptun_peer_put(s->peer);
 	kfree_sensitive(s);
 }
@@ -51,26 +33,19 @@ struct ptun_session *ptun_session_create(struct ptun_peer *peer,
 					 u16 cipher, __le32 local_index,
 					 __le32 remote_index, bool initiator)
 {
-	const char *name = ptun_device_cipher_alg(cipher);
 	struct ptun_session *s;
-	int ret = -EINVAL;
+	int ret;
 
-	if (!name)
-		return ERR_PTR(-EINVAL);
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 
-	s->send_tfm = new_tfm(name, keys->send);
-	if (IS_ERR(s->send_tfm)) {
-		ret = PTR_ERR(s->send_tfm);
+	ret = ptun_crypt_key_init(&s->send_key, cipher, keys->send);
+	if (ret)
 		goto free_s;
-	}
-	s->recv_tfm = new_tfm(name, keys->recv);
-	if (IS_ERR(s->recv_tfm)) {
-		ret = PTR_ERR(s->recv_tfm);
-		goto free_send_tfm;
-	}
+	ret = ptun_crypt_key_init(&s->recv_key, cipher, keys->recv);
+	if (ret)
+		goto destroy_send_key;
 
 	s->peer = ptun_peer_get(peer);
 	s->local_index = local_index;
@@ -83,8 +58,8 @@ struct ptun_session *ptun_session_create(struct ptun_peer *peer,
 	INIT_RCU_WORK(&s->free_work, free_session);
 	return s;
 
-free_send_tfm:
-	crypto_free_aead(s->send_tfm);
+destroy_send_key:
+	ptun_crypt_key_destroy(&s->send_key);
 free_s:
 	kfree_sensitive(s);
 	return ERR_PTR(ret);
@@ -164,6 +139,13 @@ bool ptun_session_confirm(struct ptun_session_slots *slots,
 {
 	struct ptun_session *old_prev;
 
+	/*
+	 * Every data packet asks, and the answer is almost always no: ask
+	 * without the lock first. Only the slots' writers set next to @s, and
+	 * a packet of @s can only arrive once they did.
+	 */
+	if (rcu_access_pointer(slots->next) != s)
+		return false;
 	spin_lock_bh(&slots->lock);
 	if (slot(slots, &slots->next) != s) {
 		spin_unlock_bh(&slots->lock);

@@ -16,16 +16,16 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
-#include <crypto/aead.h>
 
+#include "crypt.h"
 #include "noise.h"
 #include "replay.h"
 
 struct ptun_peer;
 
 struct ptun_session {
-	struct crypto_aead *send_tfm;
-	struct crypto_aead *recv_tfm;
+	struct ptun_crypt_key send_key;
+	struct ptun_crypt_key recv_key;
 	struct ptun_peer *peer;
 	/* what the peer writes as receiver index, and what we write */
 	__le32 local_index;
