@@ -15,6 +15,7 @@
 #include "device.h"
 #include "handshake.h"
 #include "peer.h"
+#include "receive.h"
 #include "send.h"
 #include "socket.h"
 #include "stats.h"
@@ -45,16 +46,12 @@ static int ptun_dev_init(struct net_device *dev)
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		goto err_free_stats;
-	ret = gro_cells_init(&ptun->gro_cells, dev);
-	if (ret)
-		goto err_free_tstats;
 	ret = ptun_handshake_device_init(ptun);
 	if (ret)
-		goto err_destroy_gro_cells;
+		goto err_free_tstats;
+	ptun_receive_init(ptun);
 	return 0;
 
-err_destroy_gro_cells:
-	gro_cells_destroy(&ptun->gro_cells);
 err_free_tstats:
 	free_percpu(dev->tstats);
 	dev->tstats = NULL;
@@ -74,8 +71,8 @@ static void ptun_dev_uninit(struct net_device *dev)
 	mutex_lock(&ptun->lock);
 	ptun_socket_close(ptun);
 	mutex_unlock(&ptun->lock);
+	ptun_receive_uninit(ptun);
 	ptun_handshake_device_uninit(ptun);
-	gro_cells_destroy(&ptun->gro_cells);
 }
 
 static int ptun_open(struct net_device *dev)
@@ -85,10 +82,13 @@ static int ptun_open(struct net_device *dev)
 	int ret;
 
 	mutex_lock(&ptun->lock);
+	/* before the sockets: a datagram they take at once is polled */
+	ptun_receive_start(ptun);
 	ret = ptun_socket_open(ptun, ptun->listen_port);
 	if (ret) {
 		netdev_err(dev, "cannot open UDP port %u: %d\n",
 			   ptun->listen_port, ret);
+		ptun_receive_stop(ptun);
 		goto out_unlock;
 	}
 	WRITE_ONCE(ptun->up, true);
@@ -110,6 +110,7 @@ static int ptun_stop(struct net_device *dev)
 	/* initiate() sends nothing once it sees this */
 	WRITE_ONCE(ptun->up, false);
 	ptun_socket_close(ptun);
+	ptun_receive_stop(ptun);
 	/*
 	 * A message that waited in the queue would otherwise still install
 	 * a session on the device that is going down.

@@ -12,7 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
-#include <net/gro_cells.h>
+#include <linux/skbuff.h>
 #include <linux/ptun.h>
 
 #include "cookie.h"
@@ -106,7 +106,12 @@ struct ptun_device {
 	 * @lock; initiate() reads it with READ_ONCE().
 	 */
 	bool up;
-	struct gro_cells gro_cells;
+	/*
+	 * Data messages waiting to be opened, in arrival order, and the NAPI
+	 * instance that opens and delivers them (receive.c).
+	 */
+	struct sk_buff_head rx_queue;
+	struct napi_struct rx_napi;
 };
 
 #define PTUN_HS_QUEUE_MAX	4096

@@ -2,8 +2,19 @@
 /*
  * Receive (docs/PROTOCOL.md, sections 2 and 3). Runs as the encap_rcv hook
  * of the device's UDP sockets, in softirq: handshake messages go to
- * handshake.c's queue, data messages are opened in place and their inner
- * packet handed up the stack through GRO cells.
+ * handshake.c's queue; a data message that names a session and a counter
+ * the replay window may still take joins the device's receive queue.
+ *
+ * The device's NAPI instance drains that queue in order: it opens each
+ * message in place and hands the inner packet to GRO. One consumer keeps
+ * the peer's packets in the order they arrived, whichever CPU received
+ * them. It polls in the softirq of the CPU that received the datagrams,
+ * in turn with the receive path that queues them, so the queue stays
+ * short and an overloaded receiver slows its senders instead of
+ * overflowing. `echo 1 > /sys/class/net/DEV/threaded` moves the polls to
+ * a kthread the scheduler may place on an idle CPU: decryption then runs
+ * beside the receive path, at the price of a queue that fills (and
+ * drops, as rx_error) when the kthread gets less CPU than the senders.
  *
  * Nothing an unauthenticated packet says changes any state: the replay
  * window, the session slots and the peer's endpoint move only after the
@@ -13,10 +24,10 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
+#include <linux/percpu.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/dsfield.h>
-#include <net/gro_cells.h>
 #include <net/inet_ecn.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
@@ -34,6 +45,20 @@
 #include "socket.h"
 #include "stats.h"
 #include "timers.h"
+
+/*
+ * At most this many data messages wait to be opened: beyond, the sender
+ * (or a flood that guesses a receiver index) outruns the CPU, and the
+ * excess is dropped as rx_error rather than queued without bound.
+ */
+#define PTUN_RX_QUEUE_MAX	4096
+
+/*
+ * The device whose receive queue this CPU is draining, if any: there the
+ * AEAD's completion hands the packet to GRO. An asynchronous completion
+ * (cryptd) runs elsewhere and uses netif_rx().
+ */
+static DEFINE_PER_CPU(struct ptun_device *, rx_polling);
 
 static void drop(struct ptun_device *ptun, struct sk_buff *skb,
 		 enum ptun_stats_attr reason)
@@ -209,15 +234,17 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	ptun_timers_data_received(peer);
 	ptun_handshake_maybe_rekey(peer, s, false);
 	len = skb->len;
-	if (gro_cells_receive(&ptun->gro_cells, skb) == NET_RX_SUCCESS)
-		dev_sw_netstats_rx_add(dev, len);
-	else
+	if (likely(this_cpu_read(rx_polling) == ptun)) {
+		napi_gro_receive(&ptun->rx_napi, skb);
+	} else if (netif_rx(skb) != NET_RX_SUCCESS) {
 		/*
-		 * The GRO cell's queue (or the backlog) was full, or the
-		 * device went down: the core freed the packet and counted it
-		 * in rx_dropped, its reason is ours to count.
+		 * The backlog was full: the core freed the packet and counted
+		 * it in rx_dropped, its reason is ours to count.
 		 */
 		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_RX_ERROR);
+		return 0;
+	}
+	dev_sw_netstats_rx_add(dev, len);
 	return 0;
 }
 
@@ -272,9 +299,18 @@ static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
 		goto err_put;
 	}
 	ptun_skb_cb(skb)->s = s;
+	ptun_skb_cb(skb)->nfrags = nfrags;
+	spin_lock(&ptun->rx_queue.lock);
+	if (unlikely(skb_queue_len(&ptun->rx_queue) >= PTUN_RX_QUEUE_MAX)) {
+		spin_unlock(&ptun->rx_queue.lock);
+		reason = PTUN_A_STATS_DROP_RX_ERROR;
+		goto err_put;
+	}
 	/* Keeps ptun alive until decrypted() ran, maybe after an async AEAD. */
 	dev_hold(ptun->dev);
-	ptun_crypt(skb, &s->recv_key, false, nfrags, decrypted);
+	__skb_queue_tail(&ptun->rx_queue, skb);
+	spin_unlock(&ptun->rx_queue.lock);
+	napi_schedule(&ptun->rx_napi);
 	return;
 
 err_put:
@@ -333,4 +369,62 @@ int ptun_receive_encap(struct sock *sk, struct sk_buff *skb)
 err_malformed:
 	drop(ptun, skb, PTUN_A_STATS_DROP_MALFORMED);
 	return 0;
+}
+
+static int rx_poll(struct napi_struct *napi, int budget)
+{
+	struct ptun_device *ptun = container_of(napi, struct ptun_device,
+						rx_napi);
+	struct ptun_device *outer;
+	struct sk_buff *skb;
+	int done = 0;
+
+	/* A poll may nest in another device's (ptun over ptun, via GRO). */
+	outer = this_cpu_xchg(rx_polling, ptun);
+	while (done < budget && (skb = skb_dequeue(&ptun->rx_queue))) {
+		ptun_crypt(skb, &ptun_skb_cb(skb)->s->recv_key, false,
+			   ptun_skb_cb(skb)->nfrags, decrypted);
+		done++;
+	}
+	this_cpu_write(rx_polling, outer);
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+void ptun_receive_init(struct ptun_device *ptun)
+{
+	skb_queue_head_init(&ptun->rx_queue);
+	netif_napi_add(ptun->dev, &ptun->rx_napi, rx_poll);
+}
+
+void ptun_receive_start(struct ptun_device *ptun)
+{
+	napi_enable(&ptun->rx_napi);
+}
+
+/* Once no socket delivers to @ptun any more. */
+static void purge(struct ptun_device *ptun)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&ptun->rx_queue))) {
+		ptun_session_put(ptun_skb_cb(skb)->s);
+		drop(ptun, skb, PTUN_A_STATS_DROP_RX_ERROR);
+		dev_put(ptun->dev);
+	}
+}
+
+void ptun_receive_stop(struct ptun_device *ptun)
+{
+	/* encap_rcv that still saw the closed sockets may yet queue */
+	synchronize_net();
+	napi_disable(&ptun->rx_napi);
+	purge(ptun);
+}
+
+void ptun_receive_uninit(struct ptun_device *ptun)
+{
+	netif_napi_del(&ptun->rx_napi);
+	purge(ptun);
 }
