@@ -371,6 +371,28 @@ err_malformed:
 	return 0;
 }
 
+static void open_queued(struct ptun_device *ptun, struct sk_buff *skb)
+{
+	const struct ptun_msg_data *msg = (const void *)skb->data;
+	struct ptun_session *s = ptun_skb_cb(skb)->s;
+
+	/*
+	 * Asked again now that every message queued before this one was
+	 * opened: a copy of one of them is refused here as the replay it is,
+	 * without an AEAD pass, and whatever sits in the queue is judged as
+	 * if it had been opened on arrival.
+	 */
+	if (unlikely(!ptun_replay_plausible(&s->replay,
+					    le64_to_cpu(msg->counter)))) {
+		drop(ptun, skb, PTUN_A_STATS_DROP_REPLAY);
+		ptun_session_put(s);
+		dev_put(ptun->dev);
+		return;
+	}
+	ptun_crypt(skb, &s->recv_key, false, ptun_skb_cb(skb)->nfrags,
+		   decrypted);
+}
+
 static int rx_poll(struct napi_struct *napi, int budget)
 {
 	struct ptun_device *ptun = container_of(napi, struct ptun_device,
@@ -382,8 +404,7 @@ static int rx_poll(struct napi_struct *napi, int budget)
 	/* A poll may nest in another device's (ptun over ptun, via GRO). */
 	outer = this_cpu_xchg(rx_polling, ptun);
 	while (done < budget && (skb = skb_dequeue(&ptun->rx_queue))) {
-		ptun_crypt(skb, &ptun_skb_cb(skb)->s->recv_key, false,
-			   ptun_skb_cb(skb)->nfrags, decrypted);
+		open_queued(ptun, skb);
 		done++;
 	}
 	this_cpu_write(rx_polling, outer);
