@@ -12,6 +12,9 @@
 #                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
 #   make install      module (+ depmod), CLI, man pages and bash completion;
 #                     honours DESTDIR
+#   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
+#                     DKMS builds and installs it for every kernel with
+#                     headers (DKMS_KERNELS), and for each kernel to come
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
 #   make deps         install the Debian packages all this needs
@@ -48,11 +51,19 @@ KMOD_SOURCES = $(shell find Kbuild VERSION kmod uapi -type f \
 	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name VERSION \) \
 	! -name '*.mod.c' 2>/dev/null)
 
+VERSION := $(shell cat VERSION)
+# Kernels that have headers to build against
+DKMS_KERNELS ?= $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
+# dkms options, e.g. --dkmstree/--sourcetree/--installtree for a test
+DKMS_FLAGS ?=
+DKMS_SRC ?= $(DESTDIR)/usr/src/ptun-$(VERSION)
+
 CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
 .PHONY: all module tool deps check check-debug demo bench install install-doc clean \
+	dkms-src dkms-install \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -130,6 +141,20 @@ install: all
 	$(MAKE) --no-print-directory install-doc
 
 # The manual pages and the bash completion: nothing to build
+# What DKMS builds from: the module's sources, and dkms.conf with the version
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp --parents -p $(KMOD_SOURCES) $(DKMS_SRC)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-src
+	dkms $(DKMS_FLAGS) status -m ptun -v $(VERSION) | grep -q . || \
+		dkms $(DKMS_FLAGS) add -m ptun -v $(VERSION)
+	set -e; for k in $(DKMS_KERNELS); do \
+		dkms $(DKMS_FLAGS) install -m ptun -v $(VERSION) -k $$k; \
+	done
+
 install-doc:
 	install -D -m 0644 doc/ptun.8 $(DESTDIR)$(MANDIR)/man8/ptun.8
 	install -D -m 0644 doc/ptun.conf.5 $(DESTDIR)$(MANDIR)/man5/ptun.conf.5

@@ -161,11 +161,18 @@ static void ptun_destruct(struct net_device *dev)
 	mutex_destroy(&ptun->lock);
 }
 
+/* DEVTYPE=ptun in uevents: what udev rules and networkd's Type= match */
+static const struct device_type ptun_device_type = {
+	.name = KBUILD_MODNAME,
+};
+
 static void ptun_setup(struct net_device *dev)
 {
 	struct ptun_device *ptun = netdev_priv(dev);
 
+	SET_NETDEV_DEVTYPE(dev, &ptun_device_type);
 	dev->netdev_ops = &ptun_netdev_ops;
+	dev->ethtool_ops = &ptun_ethtool_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;

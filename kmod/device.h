@@ -122,6 +122,9 @@ extern struct workqueue_struct *ptun_wq;
 int ptun_device_init(void);
 void ptun_device_uninit(void);
 
+/* ethtool.c */
+extern const struct ethtool_ops ptun_ethtool_ops;
+
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev);
 
 #endif /* _PTUN_DEVICE_H */

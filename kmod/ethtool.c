@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ethtool: link state, and the handshake and drop counters (the same as
+ * PTUN_A_DEVICE_STATS) for `ethtool -S`, where monitoring agents that know
+ * nothing of ptun's netlink family read them. `ethtool -i` needs nothing
+ * of ours: the core names the driver after the link kind.
+ */
+
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+#include <linux/string.h>
+
+#include "device.h"
+#include "stats.h"
+
+/* Index i - PTUN_STATS_DROP_FIRST: the names `ptun show` prints. */
+static const char ptun_drop_names[PTUN_STATS_NR_DROPS][ETH_GSTRING_LEN] = {
+	"drop_auth",
+	"drop_replay",
+	"drop_src_not_allowed",
+	"drop_dst_not_allowed",
+	"drop_no_session",
+	"drop_malformed",
+	"drop_cipher_mismatch",
+	"drop_handshake",
+	"drop_tx_error",
+	"drop_rx_error",
+};
+
+/* handshakes, then the drops */
+#define PTUN_ETHTOOL_NR_STATS	(1 + PTUN_STATS_NR_DROPS)
+
+static int get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? PTUN_ETHTOOL_NR_STATS : -EOPNOTSUPP;
+}
+
+static void get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	if (sset != ETH_SS_STATS)
+		return;
+	memcpy(data, "handshakes", sizeof("handshakes"));
+	memset(data + sizeof("handshakes"), 0,
+	       ETH_GSTRING_LEN - sizeof("handshakes"));
+	memcpy(data + ETH_GSTRING_LEN, ptun_drop_names,
+	       sizeof(ptun_drop_names));
+}
+
+static void get_ethtool_stats(struct net_device *dev,
+			      struct ethtool_stats *stats, u64 *data)
+{
+	struct ptun_stats_snapshot snap;
+
+	ptun_stats_read(netdev_priv(dev), &snap);
+	data[0] = snap.handshakes;
+	memcpy(data + 1, snap.drops, sizeof(snap.drops));
+}
+
+const struct ethtool_ops ptun_ethtool_ops = {
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= get_sset_count,
+	.get_strings		= get_strings,
+	.get_ethtool_stats	= get_ethtool_stats,
+};
