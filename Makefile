@@ -10,8 +10,8 @@
 #   make demo         two sites joined by ptun, in a QEMU guest
 #   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
 #                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
-#   make install      module (+ depmod), CLI, man pages and bash completion;
-#                     honours DESTDIR
+#   make install      module (+ depmod), CLI, ptun-quick and its systemd
+#                     units, man pages and bash completion; honours DESTDIR
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
 #                     DKMS builds and installs it for every kernel with
 #                     headers (DKMS_KERNELS), and for each kernel to come
@@ -43,6 +43,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 # What a per-kernel build directory needs: the Kbuild files and sources,
@@ -62,8 +63,8 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench install install-doc clean \
-	dkms-src dkms-install \
+.PHONY: all module tool deps check check-debug demo bench install install-doc \
+	install-quick dkms-src dkms-install clean \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -138,9 +139,8 @@ install: all
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod $(KVER))
 	install -D -m 0755 tool/ptun $(DESTDIR)$(SBINDIR)/ptun
-	$(MAKE) --no-print-directory install-doc
+	$(MAKE) --no-print-directory install-doc install-quick
 
-# The manual pages and the bash completion: nothing to build
 # What DKMS builds from: the module's sources, and dkms.conf with the version
 dkms-src:
 	rm -rf $(DKMS_SRC)
@@ -155,10 +155,23 @@ dkms-install: dkms-src
 		dkms $(DKMS_FLAGS) install -m ptun -v $(VERSION) -k $$k; \
 	done
 
+# The manual pages and the bash completions: nothing to build
 install-doc:
 	install -D -m 0644 doc/ptun.8 $(DESTDIR)$(MANDIR)/man8/ptun.8
+	install -D -m 0644 doc/ptun-quick.8 $(DESTDIR)$(MANDIR)/man8/ptun-quick.8
 	install -D -m 0644 doc/ptun.conf.5 $(DESTDIR)$(MANDIR)/man5/ptun.conf.5
 	install -D -m 0644 completion/ptun.bash $(DESTDIR)$(BASHCOMPDIR)/ptun
+	install -D -m 0644 completion/ptun-quick.bash $(DESTDIR)$(BASHCOMPDIR)/ptun-quick
+
+# ptun-quick and its systemd units, which run $(SBINDIR)/ptun-quick and
+# $(SBINDIR)/ptun (the units name /usr/sbin/)
+install-quick:
+	install -D -m 0755 tool/ptun-quick $(DESTDIR)$(SBINDIR)/ptun-quick
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed '/^Exec/s|/usr/sbin/|$(SBINDIR)/|g' systemd/ptun-quick@.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/ptun-quick@.service
+	install -m 0644 systemd/ptun-quick.target $(DESTDIR)$(SYSTEMDUNITDIR)/ptun-quick.target
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ptun-quick@.service
 
 clean:
 	if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

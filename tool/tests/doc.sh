@@ -1,29 +1,37 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Checks the manual pages (doc/ptun.8, doc/ptun.conf.5) and the bash
-# completion (completion/ptun.bash) against the tool itself, so that a
-# command, keyword, field or config key added to the tool without its
-# documentation fails here:
+# Checks the manual pages (doc/ptun.8, doc/ptun.conf.5, doc/ptun-quick.8)
+# and the bash completions (completion/ptun.bash, ptun-quick.bash) against
+# the tools themselves, so that a command, keyword, field or config key
+# added to a tool without its documentation fails here:
 #   - both pages format without a single groff warning (and with man -l);
 #   - every command, option, set keyword (and its literal values) and show
 #     FIELD that "ptun help" lists is in the rendered ptun(8), in its
 #     section; the lists are parsed from the help text, not written here;
 #   - every key of the config key table in conf.c is in ptun.conf(5), in
 #     the section of its own section;
+#   - every command and [Interface] key that "ptun-quick help" lists is in
+#     ptun-quick(8), with an entry of its own;
 #   - the completion, sourced by a non-interactive bash, completes the
 #     commands, the set keywords, the cipher names and the fields that
-#     "ptun help" lists, and interface and file names where they go.
-# Usage: tests/doc.sh [PATH-TO-PTUN]. Prints TAP; exits 1 if a check failed.
+#     "ptun help" lists, and interface and file names where they go; that
+#     of ptun-quick its commands, config names and ptun devices.
+# Usage: tests/doc.sh [PATH-TO-PTUN [PATH-TO-PTUN-QUICK]]. Prints TAP; exits
+# 1 if a check failed.
 
 set -u
 PTUN=${1:+$(realpath "$1")}
+QUICK=${2:+$(realpath "$2")}
 cd "$(dirname "$0")/.." || exit 1
 PTUN=${PTUN:-$(realpath ./ptun)}
+QUICK=${QUICK:-$(realpath ./ptun-quick)}
 TOP=$(realpath ..)
 PAGE8=$TOP/doc/ptun.8
 PAGE5=$TOP/doc/ptun.conf.5
+PAGEQ=$TOP/doc/ptun-quick.8
 COMPLETION=$TOP/completion/ptun.bash
+COMPLETION_QUICK=$TOP/completion/ptun-quick.bash
 T=$(mktemp -d /tmp/ptun-doc.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
@@ -88,6 +96,15 @@ conf_keys=$(sed -n '/^} conf_keys\[\] = {/,/^};/p' conf.c |
 [ "$(count "$conf_keys")" -ge 11 ]
 result $? "conf.c's key table parses" "keys: $conf_keys"
 
+# ---- what "ptun-quick help" lists ----
+quick_help=$("$QUICK" help)
+quick_commands=$(printf '%s\n' "$quick_help" | sed -n '/^Commands:/,/^$/p' |
+	sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | words)
+quick_keys=$(printf '%s\n' "$quick_help" | sed -n 's/^Keys://p' | words)
+[ "$(count "$quick_commands")" -ge 4 ] && [ "$(count "$quick_keys")" -ge 7 ]
+result $? "ptun-quick help parses into commands and keys" \
+	"commands: $quick_commands"$'\n'"keys: $quick_keys"
+
 # ---- helpers for the pages ----
 # The rendering the checks read: 80 columns, no hyphenation (a term split
 # at the end of a line would not be found), no overstriking, and any
@@ -108,14 +125,14 @@ section()
 	' "$1"
 }
 
-# tags FILE TITLE: the words of the tags (the line after each .TP) of one
+# tags FILE TITLE: the words of the tags (the line after each .TP or .TQ) of one
 # section of a page's source, where each entry of a list is introduced:
 # a term named only in passing in the text of another entry is not one.
 tags()
 {
 	awk -v title="$2" '
 		/^\.SH / { s = $0; sub(/^\.SH +/, "", s); gsub(/"/, "", s); inside = (s == title); next }
-		inside && /^\.TP/ { if ((getline line) > 0) print line }
+		inside && /^\.T[PQ]/ { if ((getline line) > 0) print line }
 	' "$1" | sed 's/^\.[A-Z]* *//; s/\\f[BIRP]//g; s/\\-/-/g; s/\\ / /g; s/"//g; s/[,|]/ /g'
 }
 
@@ -151,7 +168,7 @@ check_format()
 {
 	local page name warnings out rc
 
-	for page in "$PAGE8" "$PAGE5"; do
+	for page in "$PAGE8" "$PAGE5" "$PAGEQ"; do
 		name=${page#"$TOP"/}
 		warnings=$(groff -ww -z -man "$page" 2>&1)
 		[ -z "$warnings" ]
@@ -232,8 +249,37 @@ check_ptun_conf5()
 	covers "ptun.conf(5): SEE ALSO names ptun(8)" "$(section "$txt" 'SEE ALSO')" "ptun(8)"
 }
 
+# ---- ptun-quick(8) covers ptun-quick help ----
+check_quick8()
+{
+	local txt=$T/ptun-quick.8.txt synopsis s exits
+
+	render "$PAGEQ" > "$txt"
+	synopsis=$(section "$txt" SYNOPSIS)
+	covers "ptun-quick(8): every command of ptun-quick help in SYNOPSIS" "$synopsis" \
+		"$quick_commands help"
+	covers "ptun-quick(8): every command of ptun-quick help has an entry in COMMANDS" \
+		"$(tags "$PAGEQ" COMMANDS)" "$quick_commands"
+	covers "ptun-quick(8): every key of ptun-quick help has an entry in INTERFACE KEYS" \
+		"$(tags "$PAGEQ" 'INTERFACE KEYS')" "$quick_keys"
+	for s in ERRORS 'EXIT STATUS' ENVIRONMENT FILES SYSTEMD EXAMPLES 'SEE ALSO'; do
+		[ -n "$(section "$txt" "$s")" ]
+		result $? "ptun-quick(8) has the section $s"
+	done
+	exits=$(section "$txt" 'EXIT STATUS' | sed -n 's/^       \([0-9]\) .*/\1/p')
+	covers "ptun-quick(8): EXIT STATUS gives 0, 1 and 2" "$exits" "0 1 2"
+	covers "ptun-quick(8): ENVIRONMENT names PTUN_QUICK_CONFIG_DIR" \
+		"$(section "$txt" ENVIRONMENT)" PTUN_QUICK_CONFIG_DIR
+	covers "ptun-quick(8): SYSTEMD names the units" "$(section "$txt" SYSTEMD)" \
+		"ptun-quick@.service ptun-quick.target"
+	covers "ptun-quick(8): the table values of ptun-quick help" \
+		"$(section "$txt" 'INTERFACE KEYS')" "auto off %i"
+	covers "ptun-quick(8): SEE ALSO names ptun(8) and ptun.conf(5)" \
+		"$(section "$txt" 'SEE ALSO')" "ptun(8) ptun.conf(5)"
+}
+
 pages_found=1
-for page in "$PAGE8" "$PAGE5"; do
+for page in "$PAGE8" "$PAGE5" "$PAGEQ"; do
 	[ -f "$page" ]
 	result $? "${page#"$TOP"/} exists" || pages_found=0
 done
@@ -243,6 +289,7 @@ elif [ "$pages_found" = 1 ]; then
 	check_format
 	check_ptun8
 	check_ptun_conf5
+	check_quick8
 fi
 
 # ---- bash completion ----
@@ -334,6 +381,74 @@ else
 	is "showconf: interfaces" "ptun0 ptun1" "$(comp showconf '')"
 	is "without ptun devices: every link" "eth0 lo" "$(comp --no-ptun-links set '')"
 	is "genkey: nothing" "" "$(comp genkey '')"
+fi
+
+# compq [--no-ptun-links] WORD...: as comp, for ptun-quick, the config
+# files in $T/quick-etc
+compq()
+{
+	local links=1
+
+	if [ "$1" = --no-ptun-links ]; then
+		links=0
+		shift
+	fi
+	PTUN_QUICK_CONFIG_DIR=$T/quick-etc bash --norc --noprofile -c '
+		links=$1 completion=$2
+		shift 2
+		ip()
+		{
+			case "$*" in
+			*"type ptun"*)
+				[ "$links" = 1 ] || return 0
+				echo "7: ptun0: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1420 qdisc noqueue state UNKNOWN"
+				echo "9: ptun1@NONE: <POINTOPOINT,NOARP> mtu 1420 qdisc noop state DOWN"
+				;;
+			*)
+				echo "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN"
+				;;
+			esac
+		}
+		. "$completion" || exit 1
+		fn=$(complete -p ptun-quick | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		COMPREPLY=()
+		"$fn" ptun-quick "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bash "$links" "$COMPLETION_QUICK" ptun-quick "$@" 2> "$T/comp.err" | words
+}
+
+if [ ! -f "$COMPLETION_QUICK" ]; then
+	result 1 "completion/ptun-quick.bash exists"
+else
+	spec=$(bash --norc --noprofile -c '. "$1" && complete -p ptun-quick' bash "$COMPLETION_QUICK" 2>&1)
+	fn=$(printf '%s\n' "$spec" | sed -n 's/^complete .*-F \([^ ]*\) .*ptun-quick$/\1/p')
+	[ -n "$fn" ] && bash --norc --noprofile -c '. "$1" && declare -F "$2"' bash "$COMPLETION_QUICK" "$fn" > /dev/null
+	result $? "complete -p ptun-quick names a function the file defines" "complete -p ptun-quick: $spec"
+	mkdir -p "$T/quick-etc/sub"
+	: > "$T/quick-etc/ptun0.conf"
+	: > "$T/quick-etc/site-b.conf"
+	: > "$T/quick-etc/ptun0.key"
+	is "ptun-quick, first word: every command of ptun-quick help, and help" \
+		"$(echo "$quick_commands help" | words)" "$(compq '')"
+	is "ptun-quick, first word: errors on stderr: none" "" "$(cat "$T/comp.err")"
+	is "ptun-quick s: save strip" "save strip" "$(compq s)"
+	for c in up strip; do
+		is "ptun-quick $c: the config names" "ptun0 site-b" "$(compq $c '')"
+		is "ptun-quick $c s: site-b" "site-b" "$(compq $c s)"
+	done
+	for c in down save; do
+		is "ptun-quick $c: the ptun devices" "ptun0 ptun1" "$(compq $c '')"
+		is "ptun-quick $c without ptun devices: nothing" "" "$(compq --no-ptun-links $c '')"
+	done
+	is "ptun-quick up DIR/: .conf files and directories" \
+		"$T/quick-etc/ptun0.conf $T/quick-etc/site-b.conf $T/quick-etc/sub" \
+		"$(compq up "$T/quick-etc/")"
+	is "ptun-quick down ptun0: nothing more" "" "$(compq down ptun0 '')"
+	is "ptun-quick help: nothing more" "" "$(compq help '')"
 fi
 
 tap_end
