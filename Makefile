@@ -8,8 +8,9 @@
 #   make check-debug  the selftests on a debug kernel (KASAN, lockdep,
 #                     kmemleak...) built once from linux-source-6.12
 #   make demo         two sites joined by ptun, in a QEMU guest
-#   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
-#                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
+#   make bench        ptun against WireGuard, IPsec (ESP, ESP-in-UDP) and plain
+#                     veth in one QEMU guest, as ratios (BENCH_ROUNDS,
+#                     BENCH_SECONDS); table, JSON and chart in bench/results/
 #   make install      module (+ depmod), CLI, man pages and bash completion;
 #                     honours DESTDIR
 #   make lint         checkpatch.pl --strict
@@ -23,8 +24,8 @@
 VM_KERNELS ?= 6.1 6.12
 DEMO_KERNEL ?= 6.12
 BENCH_KERNEL ?= $(DEMO_KERNEL)
-BENCH_ROUNDS ?= 3
-BENCH_SECONDS ?= 3
+BENCH_ROUNDS ?= 7
+BENCH_SECONDS ?= 5
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -109,15 +110,11 @@ demo: deps
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(DEMO_KERNEL))
 	selftests/vm/run --kernel $(DEMO_KERNEL) --script selftests/demo.sh
 
-# The guest does not inherit make's environment: a one-line script under
-# build/ carries the settings to selftests/bench/throughput.sh.
+# Quick, for development: make bench BENCH_ROUNDS=1 BENCH_SECONDS=2
 bench: deps
 	$(MAKE) tool
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
-	@mkdir -p build/bench
-	@printf 'BENCH_ROUNDS=%s BENCH_SECONDS=%s exec bash %s\n' '$(BENCH_ROUNDS)' \
-		'$(BENCH_SECONDS)' '$(CURDIR)/selftests/bench/throughput.sh' > build/bench/run.sh
-	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/run.sh
+	selftests/bench/bench.sh $(BENCH_KERNEL) $(BENCH_ROUNDS) $(BENCH_SECONDS)
 
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
