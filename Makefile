@@ -11,6 +11,7 @@
 #   make bench        ptun against WireGuard, IPsec (ESP, ESP-in-UDP) and plain
 #                     veth in one QEMU guest, as ratios (BENCH_ROUNDS,
 #                     BENCH_SECONDS); table, JSON and chart in bench/results/
+#   make bench-rekey  UDP loss and reordering across forced rekeys
 #   make install      module (+ depmod), CLI, man pages and bash completion;
 #                     honours DESTDIR
 #   make lint         checkpatch.pl --strict
@@ -26,6 +27,9 @@ DEMO_KERNEL ?= 6.12
 BENCH_KERNEL ?= $(DEMO_KERNEL)
 BENCH_ROUNDS ?= 7
 BENCH_SECONDS ?= 5
+BENCH_REKEY_AFTER ?= 3
+BENCH_REKEY_SECONDS ?= 20
+BENCH_REKEY_RATE ?= 0
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -53,7 +57,7 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench install install-doc clean \
+.PHONY: all module tool deps check check-debug demo bench bench-rekey install install-doc clean \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -115,6 +119,17 @@ bench: deps
 	$(MAKE) tool
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
 	selftests/bench/bench.sh $(BENCH_KERNEL) $(BENCH_ROUNDS) $(BENCH_SECONDS)
+
+# Loss and reordering of a sequence-numbered UDP stream across forced
+# rekeys (BENCH_REKEY_AFTER, BENCH_REKEY_SECONDS, BENCH_REKEY_RATE)
+bench-rekey: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	@mkdir -p build/bench
+	@printf 'BENCH_REKEY_AFTER=%s BENCH_REKEY_SECONDS=%s BENCH_REKEY_RATE=%s exec bash %s\n' \
+		'$(BENCH_REKEY_AFTER)' '$(BENCH_REKEY_SECONDS)' '$(BENCH_REKEY_RATE)' \
+		'$(CURDIR)/selftests/bench/rekeyloss.sh' > build/bench/rekey.sh
+	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/rekey.sh
 
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
