@@ -158,6 +158,34 @@ def read_softnet():
     return out
 
 
+def wait_netns(proc):
+    """Waits until proc (started by ip netns exec) has entered its namespace"""
+    own = os.readlink("/proc/self/ns/net")
+    end = time.time() + 20
+    while time.time() < end:
+        try:
+            if os.readlink(f"/proc/{proc.pid}/ns/net") != own:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"bench: pid {proc.pid} never entered its namespace")
+
+
+def listening(pid, port):
+    """Whether a socket in PID's namespace listens on TCP PORT"""
+    for name in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/{pid}/net/{name}", encoding="ascii") as f:
+                for line in f.readlines()[1:]:
+                    v = line.split()
+                    if v[1].endswith(f":{port:04X}") and v[3] == "0A":
+                        return True
+        except OSError:
+            pass
+    return False
+
+
 def sub(a, b):
     """Nonzero deltas between two {k: int} dicts"""
     return {k: v - b.get(k, 0) for k, v in a.items() if v != b.get(k, 0)}
@@ -169,8 +197,8 @@ class Guest:
         self.secs = secs
         self.anchor = {}
         for ns in ("sa", "sb"):
-            self.anchor[ns] = subprocess.Popen(
-                ["ip", "netns", "exec", ns, "sleep", "infinity"])
+            self.anchor[ns] = wait_netns(subprocess.Popen(
+                ["ip", "netns", "exec", ns, "sleep", "infinity"]))
         self.server = None
         self.ptun_last = None
         self.hz = os.sysconf("SC_CLK_TCK")
@@ -190,11 +218,8 @@ class Guest:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end = time.time() + 20
         while time.time() < end:
-            with open(f"/proc/{self.anchor['sb'].pid}/net/tcp",
-                      encoding="ascii") as f:
-                # local port 5201 (0x1451), state 0A (LISTEN)
-                if any(":1451 " in l and l.split()[3] == "0A" for l in f):
-                    return
+            if listening(self.anchor["sb"].pid, 5201):
+                return
             time.sleep(0.2)
         raise SystemExit("bench: iperf3 -s does not listen in sb")
 

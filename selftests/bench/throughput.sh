@@ -71,7 +71,6 @@ ptun_pair()
 		p=$((3 - n))
 		ns=${SITE_NS[n]}
 		step ip -n "$ns" link add "$dev" type ptun
-		step ip -n "$ns" link set "$dev" addrgenmode none
 		step ptun_in "$ns" set "$dev" private-key "$TMP/site$n.key" \
 			listen-port "$port" cipher "$cipher" \
 			peer "$(cat "$TMP/site$p.pub")" \
@@ -145,9 +144,12 @@ udp_bound()
 	[ -n "$(in_ns "$1" ss -Hlun "sport = :$2")" ]
 }
 
-# tunnel_addr NS DEV LOCAL PEER: the point-to-point addresses, MTU, up
+# tunnel_addr NS DEV LOCAL PEER: the point-to-point addresses, MTU, up.
+# No IPv6 link-local address: its router solicitations would show up as
+# drops of ptun (dst-not-allowed) and of xfrm (no policy).
 tunnel_addr()
 {
+	step ip -n "$1" link set "$2" addrgenmode none
 	step ip -n "$1" link set "$2" mtu "$MTU"
 	step ip -n "$1" addr add "$3/32" peer "$4/32" dev "$2"
 	step ip -n "$1" link set "$2" up
