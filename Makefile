@@ -27,6 +27,7 @@ DEMO_KERNEL ?= 6.12
 BENCH_KERNEL ?= $(DEMO_KERNEL)
 BENCH_ROUNDS ?= 7
 BENCH_SECONDS ?= 5
+BENCH_OUT ?= $(CURDIR)/bench/results
 BENCH_REKEY_AFTER ?= 3
 BENCH_REKEY_SECONDS ?= 20
 BENCH_REKEY_RATE ?= 0
@@ -118,7 +119,7 @@ demo: deps
 bench: deps
 	$(MAKE) tool
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
-	selftests/bench/bench.sh $(BENCH_KERNEL) $(BENCH_ROUNDS) $(BENCH_SECONDS)
+	selftests/bench/bench.sh $(BENCH_KERNEL) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_OUT)
 
 # Loss and reordering of a sequence-numbered UDP stream across forced
 # rekeys (BENCH_REKEY_AFTER, BENCH_REKEY_SECONDS, BENCH_REKEY_RATE)
