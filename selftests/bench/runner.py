@@ -333,6 +333,9 @@ class Guest:
             self.ptun_last = now
         tx = after["sa"]["dev"][dev][2] - before["sa"]["dev"][dev][2]
         rec["dev_tx_bytes"] = tx
+        # What the tunnel delivered in sb, whether or not iperf3 kept up
+        rec["dev_rx_packets"] = after["sb"]["dev"][dev][1] - \
+            before["sb"]["dev"][dev][1]
         try:
             res = json.loads(out)
         except ValueError:

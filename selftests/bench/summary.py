@@ -131,6 +131,11 @@ def summarize(raw):
                     sent = sum(r.get("packets_sent", 0) for r in ok)
                     got = sum(r.get("packets_received", 0) for r in ok)
                     entry["udp_lost_pct"] = 100 * (1 - got / sent) if sent else None
+                    # packets the receiving device passed up, per second
+                    # (older raw files lack it)
+                    dev = [r["dev_rx_packets"] / r["seconds"] for r in ok
+                           if "dev_rx_packets" in r and r.get("seconds")]
+                    entry["dev_rx_pps"] = median(dev)
                 drops = {}
                 for r in ok:
                     for ns, devs in r.get("ptun", {}).items():
@@ -206,6 +211,10 @@ def print_table(raw, table, ratios):
                 print("  lost by the receiver (% of sent): " + ", ".join(
                     f"{c} {num(e.get('udp_lost_pct'), 0)}"
                     for c, e in table[w].items()))
+                print("  packets/s out of the receiving device (whole run, "
+                      "iperf3 second, median): " + ", ".join(
+                          f"{c} {num(e.get('dev_rx_pps'), 0)}"
+                          for c, e in table[w].items()))
         print(f"  {'ratio':<26}{'median':>8}{'IQR':>13}{'min-max':>13}"
               f"{'goal':>8}  met")
         for r in ratios:
