@@ -211,7 +211,7 @@ def print_table(raw, table, ratios):
                 print("  lost by the receiver (% of sent): " + ", ".join(
                     f"{c} {num(e.get('udp_lost_pct'), 0)}"
                     for c, e in table[w].items()))
-                print("  packets/s out of the receiving device (whole run, "
+                print("  packets/s out of the receiving device (per "
                       "iperf3 second, median): " + ", ".join(
                           f"{c} {num(e.get('dev_rx_pps'), 0)}"
                           for c, e in table[w].items()))
