@@ -8,8 +8,10 @@
 #   make check-debug  the selftests on a debug kernel (KASAN, lockdep,
 #                     kmemleak...) built once from linux-source-6.12
 #   make demo         two sites joined by ptun, in a QEMU guest
-#   make bench        TCP throughput of ptun, WireGuard, IPsec and plain veth
-#                     in one QEMU guest, as ratios (BENCH_ROUNDS, BENCH_SECONDS)
+#   make bench        ptun against WireGuard, IPsec (ESP, ESP-in-UDP) and plain
+#                     veth in one QEMU guest, as ratios (BENCH_ROUNDS,
+#                     BENCH_SECONDS); table, JSON and chart in bench/results/
+#   make bench-rekey  UDP loss and reordering across forced rekeys
 #   make install      module (+ depmod), CLI, ptun-quick and its systemd
 #                     units, man pages and bash completion; honours DESTDIR
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
@@ -26,8 +28,12 @@
 VM_KERNELS ?= 6.1 6.12
 DEMO_KERNEL ?= 6.12
 BENCH_KERNEL ?= $(DEMO_KERNEL)
-BENCH_ROUNDS ?= 3
-BENCH_SECONDS ?= 3
+BENCH_ROUNDS ?= 7
+BENCH_SECONDS ?= 5
+BENCH_OUT ?= $(CURDIR)/bench/results
+BENCH_REKEY_AFTER ?= 3
+BENCH_REKEY_SECONDS ?= 20
+BENCH_REKEY_RATE ?= 0
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -63,8 +69,8 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench install install-doc \
-	install-quick dkms-src dkms-install clean \
+.PHONY: all module tool deps check check-debug demo bench bench-rekey install \
+	install-doc install-quick dkms-src dkms-install clean \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -121,15 +127,22 @@ demo: deps
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(DEMO_KERNEL))
 	selftests/vm/run --kernel $(DEMO_KERNEL) --script selftests/demo.sh
 
-# The guest does not inherit make's environment: a one-line script under
-# build/ carries the settings to selftests/bench/throughput.sh.
+# Quick, for development: make bench BENCH_ROUNDS=1 BENCH_SECONDS=2
 bench: deps
 	$(MAKE) tool
 	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	selftests/bench/bench.sh $(BENCH_KERNEL) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_OUT)
+
+# Loss and reordering of a sequence-numbered UDP stream across forced
+# rekeys (BENCH_REKEY_AFTER, BENCH_REKEY_SECONDS, BENCH_REKEY_RATE)
+bench-rekey: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
 	@mkdir -p build/bench
-	@printf 'BENCH_ROUNDS=%s BENCH_SECONDS=%s exec bash %s\n' '$(BENCH_ROUNDS)' \
-		'$(BENCH_SECONDS)' '$(CURDIR)/selftests/bench/throughput.sh' > build/bench/run.sh
-	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/run.sh
+	@printf 'BENCH_REKEY_AFTER=%s BENCH_REKEY_SECONDS=%s BENCH_REKEY_RATE=%s exec bash %s\n' \
+		'$(BENCH_REKEY_AFTER)' '$(BENCH_REKEY_SECONDS)' '$(BENCH_REKEY_RATE)' \
+		'$(CURDIR)/selftests/bench/rekeyloss.sh' > build/bench/rekey.sh
+	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/rekey.sh
 
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
