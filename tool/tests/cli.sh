@@ -21,27 +21,6 @@ DEV=ptuncli0
 # no module on a build host; no such device, or no permission, in a VM.
 REACHED="^ptun: (the ptun kernel module is not loaded \(generic netlink family 'ptun' not found\)|set $DEV: .*)$"
 
-# run CMD...: sets rc, out, err
-run()
-{
-	out=$("$@" 2>"$T/err")
-	rc=$?
-	err=$(cat "$T/err")
-}
-
-# fails DESC REGEX CMD...: exit status 1, one line on stderr matching
-# REGEX, nothing on stdout
-fails()
-{
-	local desc=$1 re=$2
-
-	shift 2
-	run "$@"
-	[ "$rc" -eq 1 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
-		printf '%s\n' "$err" | grep -Eq -- "$re"
-	result $? "$desc" "rc=$rc stdout='$out' stderr='$err'"
-}
-
 # reaches DESC CMD...: the command line was accepted and sent; here no
 # module answers, so the kernel refuses it: exit status 2, as ip(8)
 reaches()
@@ -52,12 +31,6 @@ reaches()
 	run "$@"
 	[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -Eq -- "$REACHED"
 	result $? "$desc" "rc=$rc stderr='$err'"
-}
-
-is()
-{
-	[ "$2" = "$3" ]
-	result $? "$1" "expected '$2', got '$3'"
 }
 
 # ---- keys ----

@@ -38,18 +38,6 @@ trap 'rm -rf "$T"' EXIT
 # shellcheck source=tool/tests/tap.sh
 . tests/tap.sh
 
-skip()
-{
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-
-is()
-{
-	[ "$2" = "$3" ]
-	result $? "$1" "expected '$2'"$'\n'"got      '$3'"
-}
-
 # words: one word a line, sorted, on one line
 words()
 {

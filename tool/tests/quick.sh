@@ -25,39 +25,6 @@ trap 'rm -rf "$T"' EXIT
 # shellcheck source=tool/tests/tap.sh disable=SC1091
 . tests/tap.sh
 
-skip()
-{
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-
-is()
-{
-	[ "$2" = "$3" ]
-	result $? "$1" "expected '$2'"$'\n'"got      '$3'"
-}
-
-# run CMD...: sets rc, out, err
-run()
-{
-	out=$("$@" 2> "$T/err")
-	rc=$?
-	err=$(cat "$T/err")
-}
-
-# fails DESC REGEX CMD...: exit status 1, one line on stderr matching
-# REGEX, nothing on stdout
-fails()
-{
-	local desc=$1 re=$2
-
-	shift 2
-	run "$@"
-	[ "$rc" -eq 1 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
-		printf '%s\n' "$err" | grep -Eq -- "$re"
-	result $? "$desc" "rc=$rc stdout='$out' stderr='$err'"
-}
-
 # ---- strip ----
 mkdir -p "$T/etc"
 cat > "$T/etc/ptun7.conf" <<'EOF'
