@@ -281,20 +281,22 @@ elif [ "$pages_found" = 1 ]; then
 fi
 
 # ---- bash completion ----
-# comp [--no-ptun-links] WORD...: what the completion offers for the last
-# WORD, sorted, on one line; "ip" is a stub with two ptun devices (or,
-# --no-ptun-links, none: then every link is offered).
-comp()
+# complete_for CMD FILE [--no-ptun-links] WORD...: what FILE's completion
+# for CMD offers for the last WORD, sorted, on one line; "ip" is a stub
+# with two ptun devices (or, --no-ptun-links, none) beside lo and eth0, and
+# ptun-quick's config files are those in $T/quick-etc.
+complete_for()
 {
-	local links=1
+	local cmd=$1 file=$2 links=1
 
+	shift 2
 	if [ "$1" = --no-ptun-links ]; then
 		links=0
 		shift
 	fi
-	bash --norc --noprofile -c '
-		links=$1 completion=$2
-		shift 2
+	PTUN_QUICK_CONFIG_DIR=$T/quick-etc bash --norc --noprofile -c '
+		links=$1 completion=$2 cmd=$3
+		shift 3
 		ip()
 		{
 			case "$*" in
@@ -310,15 +312,21 @@ comp()
 			esac
 		}
 		. "$completion" || exit 1
-		fn=$(complete -p ptun | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_LINE="$*"
+		fn=$(complete -p "$cmd" | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+		COMP_WORDS=("$cmd" "$@")
+		COMP_CWORD=$#
+		COMP_LINE="${COMP_WORDS[*]}"
 		COMP_POINT=${#COMP_LINE}
 		COMPREPLY=()
-		"$fn" ptun "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		"$fn" "$cmd" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
 		printf "%s\n" "${COMPREPLY[@]}"
-	' bash "$links" "$COMPLETION" ptun "$@" 2> "$T/comp.err" | words
+	' bash "$links" "$file" "$cmd" "$@" 2> "$T/comp.err" | words
+}
+
+# comp [--no-ptun-links] WORD...: complete_for ptun
+comp()
+{
+	complete_for ptun "$COMPLETION" "$@"
 }
 
 if [ ! -f "$COMPLETION" ]; then
@@ -371,42 +379,10 @@ else
 	is "genkey: nothing" "" "$(comp genkey '')"
 fi
 
-# compq [--no-ptun-links] WORD...: as comp, for ptun-quick, the config
-# files in $T/quick-etc
+# compq [--no-ptun-links] WORD...: complete_for ptun-quick
 compq()
 {
-	local links=1
-
-	if [ "$1" = --no-ptun-links ]; then
-		links=0
-		shift
-	fi
-	PTUN_QUICK_CONFIG_DIR=$T/quick-etc bash --norc --noprofile -c '
-		links=$1 completion=$2
-		shift 2
-		ip()
-		{
-			case "$*" in
-			*"type ptun"*)
-				[ "$links" = 1 ] || return 0
-				echo "7: ptun0: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1420 qdisc noqueue state UNKNOWN"
-				echo "9: ptun1@NONE: <POINTOPOINT,NOARP> mtu 1420 qdisc noop state DOWN"
-				;;
-			*)
-				echo "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN"
-				;;
-			esac
-		}
-		. "$completion" || exit 1
-		fn=$(complete -p ptun-quick | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_LINE="$*"
-		COMP_POINT=${#COMP_LINE}
-		COMPREPLY=()
-		"$fn" ptun-quick "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-		printf "%s\n" "${COMPREPLY[@]}"
-	' bash "$links" "$COMPLETION_QUICK" ptun-quick "$@" 2> "$T/comp.err" | words
+	complete_for ptun-quick "$COMPLETION_QUICK" "$@"
 }
 
 if [ ! -f "$COMPLETION_QUICK" ]; then
