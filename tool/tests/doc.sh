@@ -281,6 +281,18 @@ elif [ "$pages_found" = 1 ]; then
 fi
 
 # ---- bash completion ----
+# registers CMD FILE: sourcing FILE makes "complete -p CMD" name a function
+# that FILE defines
+registers()
+{
+	local spec fn
+
+	spec=$(bash --norc --noprofile -c '. "$1" && complete -p "$2"' bash "$2" "$1" 2>&1)
+	fn=$(printf '%s\n' "$spec" | sed -n "s/^complete .*-F \\([^ ]*\\) .*$1\$/\\1/p")
+	[ -n "$fn" ] && bash --norc --noprofile -c '. "$1" && declare -F "$2"' bash "$2" "$fn" > /dev/null
+	result $? "complete -p $1 names a function the file defines" "complete -p $1: $spec"
+}
+
 # complete_for CMD FILE [--no-ptun-links] WORD...: what FILE's completion
 # for CMD offers for the last WORD, sorted, on one line; "ip" is a stub
 # with two ptun devices (or, --no-ptun-links, none) beside lo and eth0, and
@@ -332,10 +344,7 @@ comp()
 if [ ! -f "$COMPLETION" ]; then
 	result 1 "completion/ptun.bash exists"
 else
-	spec=$(bash --norc --noprofile -c '. "$1" && complete -p ptun' bash "$COMPLETION" 2>&1)
-	fn=$(printf '%s\n' "$spec" | sed -n 's/^complete .*-F \([^ ]*\) .*ptun$/\1/p')
-	[ -n "$fn" ] && bash --norc --noprofile -c '. "$1" && declare -F "$2"' bash "$COMPLETION" "$fn" > /dev/null
-	result $? "complete -p ptun names a function the file defines" "complete -p ptun: $spec"
+	registers ptun "$COMPLETION"
 
 	is "first word: every command of ptun help" "$commands" "$(comp '')"
 	is "first word: errors on stderr: none" "" "$(cat "$T/comp.err")"
@@ -388,10 +397,7 @@ compq()
 if [ ! -f "$COMPLETION_QUICK" ]; then
 	result 1 "completion/ptun-quick.bash exists"
 else
-	spec=$(bash --norc --noprofile -c '. "$1" && complete -p ptun-quick' bash "$COMPLETION_QUICK" 2>&1)
-	fn=$(printf '%s\n' "$spec" | sed -n 's/^complete .*-F \([^ ]*\) .*ptun-quick$/\1/p')
-	[ -n "$fn" ] && bash --norc --noprofile -c '. "$1" && declare -F "$2"' bash "$COMPLETION_QUICK" "$fn" > /dev/null
-	result $? "complete -p ptun-quick names a function the file defines" "complete -p ptun-quick: $spec"
+	registers ptun-quick "$COMPLETION_QUICK"
 	mkdir -p "$T/quick-etc/sub"
 	: > "$T/quick-etc/ptun0.conf"
 	: > "$T/quick-etc/site-b.conf"
