@@ -8,9 +8,9 @@
 # that they name every command, set keyword and show field it lists.
 
 _ptun_commands='show set setconf addconf syncconf showconf genkey genpsk pubkey help'
-_ptun_set_keywords='private-key listen-port cipher remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive'
+_ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive'
 _ptun_ciphers='aes-256-gcm chacha20-poly1305'
-_ptun_fields='ifname ifindex public-key listen-port cipher peer preshared-key
+_ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer preshared-key
 	endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
 	drop-src-not-allowed drop-dst-not-allowed drop-no-session
@@ -91,6 +91,7 @@ _ptun_set()
 		case $value_of in
 		private-key | preshared-key) _ptun_files ;;
 		cipher) _ptun_reply "$_ptun_ciphers" ;;
+		mss-clamp) _ptun_reply 'auto off' ;;
 		persistent-keepalive) _ptun_reply off ;;
 		*) COMPREPLY=() ;;
 		esac

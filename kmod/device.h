@@ -81,6 +81,8 @@ struct ptun_device {
 	u16 listen_port;
 	/* an enum ptun_cipher */
 	u16 cipher;
+	/* PTUN_A_DEVICE_MSS_CLAMP; the data path reads it with READ_ONCE() */
+	u16 mss_clamp;
 	struct ptun_pcpu_stats __percpu *stats;
 	/* wall clock, ns since the epoch, of the last handshake; 0 if none */
 	atomic64_t last_handshake_ns;

@@ -71,6 +71,7 @@ static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
 	[PTUN_A_DEVICE_PEER]		= NLA_POLICY_NESTED(ptun_peer_policy),
 	[PTUN_A_DEVICE_STATS]		= { .type = NLA_REJECT,
 					    .reject_message = "counters are read-only" },
+	[PTUN_A_DEVICE_MSS_CLAMP]	= { .type = NLA_U16 },
 };
 
 static struct genl_family ptun_genl_family;
@@ -255,7 +256,8 @@ static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
 	if (nla_put_u32(skb, PTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
 	    nla_put_string(skb, PTUN_A_DEVICE_IFNAME, dev->name) ||
 	    nla_put_u16(skb, PTUN_A_DEVICE_LISTEN_PORT, ptun->listen_port) ||
-	    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher))
+	    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher) ||
+	    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp))
 		goto err_unlock;
 	if (ptun->has_private_key &&
 	    nla_put(skb, PTUN_A_DEVICE_PUBLIC_KEY, PTUN_KEY_LEN,
@@ -422,6 +424,23 @@ static int prepare_private_key(struct set_request *req,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int check_mss_clamp(struct set_request *req,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = req->attrs[PTUN_A_DEVICE_MSS_CLAMP];
+	u16 v;
+
+	if (!attr)
+		return 0;
+	v = nla_get_u16(attr);
+	if (v == PTUN_MSS_CLAMP_OFF || v == PTUN_MSS_CLAMP_AUTO ||
+	    v >= PTUN_MSS_CLAMP_MIN)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "MSS clamp must be 0 (off), 1 (auto) or 536-65535 bytes");
+	return -EINVAL;
 }
 
 static int prepare_cipher(struct set_request *req,
@@ -885,6 +904,9 @@ static void apply_device(struct ptun_device *ptun, struct set_request *req)
 		ptun->listen_port = nla_get_u16(attrs[PTUN_A_DEVICE_LISTEN_PORT]);
 	if (attrs[PTUN_A_DEVICE_CIPHER])
 		ptun->cipher = nla_get_u16(attrs[PTUN_A_DEVICE_CIPHER]);
+	if (attrs[PTUN_A_DEVICE_MSS_CLAMP])
+		WRITE_ONCE(ptun->mss_clamp,
+			   nla_get_u16(attrs[PTUN_A_DEVICE_MSS_CLAMP]));
 }
 
 /*
@@ -931,6 +953,9 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out;
 	ret = prepare_cipher(&req, extack);
+	if (ret)
+		goto out;
+	ret = check_mss_clamp(&req, extack);
 	if (ret)
 		goto out;
 	ret = prepare_peer(&req, extack);

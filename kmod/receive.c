@@ -38,6 +38,7 @@
 #include "device.h"
 #include "handshake.h"
 #include "messages.h"
+#include "mss.h"
 #include "peer.h"
 #include "receive.h"
 #include "send.h"
@@ -165,6 +166,7 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	struct net *underlay;
 	unsigned int len;
 	__be16 proto;
+	u16 clamp;
 
 	if (unlikely(err)) {
 		if (err == -EBADMSG)
@@ -230,6 +232,14 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 	 */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = SKB_MAX_CSUM_LEVEL;
+	/*
+	 * After the line above: the outer datagram's checksum state, which
+	 * may still be CHECKSUM_PARTIAL from a local sender, would have the
+	 * clamp leave the TCP checksum as it was.
+	 */
+	clamp = READ_ONCE(ptun->mss_clamp);
+	if (clamp)
+		ptun_mss_clamp(skb, clamp, READ_ONCE(dev->mtu));
 
 	ptun_timers_data_received(peer);
 	ptun_handshake_maybe_rekey(peer, s, false);

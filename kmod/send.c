@@ -27,6 +27,7 @@
 #include "handshake.h"
 #include "messages.h"
 #include "peer.h"
+#include "mss.h"
 #include "send.h"
 #include "session.h"
 #include "socket.h"
@@ -301,6 +302,7 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct ptun_session *s;
 	struct ptun_peer *peer;
 	unsigned int route_mtu;
+	u16 clamp;
 
 	/* The packet is rewritten in place: it must be ours alone. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
@@ -330,6 +332,9 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 	 */
 	route_mtu = skb_dst(skb) ? dst_mtu(skb_dst(skb)) : 0;
 	skb_dst_drop(skb);
+	clamp = READ_ONCE(ptun->mss_clamp);
+	if (clamp)
+		ptun_mss_clamp(skb, clamp, min_not_zero(route_mtu, dev->mtu));
 
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);

@@ -48,7 +48,7 @@ EOF
 check "setconf of a whole file" ptun_in a setconf ptun0 "$TMP/a.conf"
 expected=$(jq -n -S -c --arg self "$SELF_PUB" --arg peer "$PEER_PUB" '{
 	ifname: "ptun0", public_key: $self, listen_port: 51820,
-	cipher: "chacha20-poly1305",
+	cipher: "chacha20-poly1305", mss_clamp: "off",
 	peer: { public_key: $peer, preshared_key: true,
 		endpoint: "192.0.2.7:51821", persistent_keepalive: 25,
 		allowed_ips: ["10.1.0.0/16", "192.168.5.7/32", "fd00:1::/64"] } }')
@@ -103,8 +103,8 @@ reject "a second [Peer] section" 1 \
 printf '[Interface]\nListenPort = 4000\nFrobnicate = yes\n' > "$TMP/unknown.conf"
 reject "an unknown key" 1 "^ptun: $TMP/unknown.conf:3: unknown key 'Frobnicate' in \[Interface\]" \
 	ptun_in a setconf ptun0 "$TMP/unknown.conf"
-printf '[Interface]\nListenPort = 4000\nMssClamp = 1400\n' > "$TMP/mss.conf"
-reject "MssClamp" 1 "^ptun: $TMP/mss.conf:3: MssClamp is not supported yet" \
+printf '[Interface]\nListenPort = 4000\nMssClamp = 500\n' > "$TMP/mss.conf"
+reject "MssClamp below 536" 1 "^ptun: $TMP/mss.conf:3: invalid value '500' for MssClamp" \
 	ptun_in a setconf ptun0 "$TMP/mss.conf"
 printf '[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.7:1, 192.0.2.8:1\n' "$PEER_PUB" > "$TMP/eps.conf"
 reject "several Endpoint candidates" 1 \

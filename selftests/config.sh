@@ -200,6 +200,10 @@ nlreject "allowed IP whose address length does not match its family" '.' \
 nlreject "allowed IP without prefix" '.' listen_port=u16:1 \
 	allowed.0.family=u16:2 allowed.0.addr=hex:0a000000
 nlreject "unknown device flag" '.' listen_port=u16:1 flags=u32:0x80
+nlreject "MSS clamp of 535 bytes" 'MSS clamp must be' listen_port=u16:1 \
+	mss_clamp=u16:535
+nlreject "MSS clamp 2, neither auto nor a size" 'MSS clamp must be' \
+	listen_port=u16:1 mss_clamp=u16:2
 nlreject "peer with an all-zero public key" '.' listen_port=u16:1 \
 	peer.public_key=hex:$(printf '00%.0s' $(seq 32))
 # A good request after all these goes through.

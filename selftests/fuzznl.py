@@ -59,9 +59,18 @@ MAX_ALLOWED = 64          # uapi/linux/ptun.h: at most 64 allowed IPs
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 CIPHERS = {1: "aes-256-gcm", 2: "chacha20-poly1305"}
 
+
+def mss_text(v):
+    """uapi: PTUN_A_DEVICE_MSS_CLAMP, as ptun show --json says it"""
+    return {0: "off", 1: "auto"}.get(v, str(v))
+
+
+def mss_valid(v):
+    return v in (0, 1) or v >= 536
+
 # attribute types
 D_IFINDEX, D_IFNAME, D_PRIV, D_PUB, D_PORT, D_CIPHER, D_FLAGS, D_PEER, \
-    D_STATS = range(1, 10)
+    D_STATS, D_MSS = range(1, 11)
 P_PUB, P_PSK, P_FLAGS, P_EP4, P_EP6, P_EPPORT, P_KA, P_ALLOWED = \
     range(1, 9)
 A_FAMILY, A_ADDR, A_PREFIX = 1, 2, 3
@@ -73,11 +82,11 @@ PEER_POL = (8, {P_PUB: ("exact", 32), P_PSK: ("exact", 32),
                 P_FLAGS: ("reject",), P_EP4: ("exact", 4),
                 P_EP6: ("exact", 16), P_EPPORT: ("u16", 1, 65535),
                 P_KA: ("u16",), P_ALLOWED: ("array", AIP_POL)})
-DEV_POL = (9, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
+DEV_POL = (10, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
                D_PRIV: ("exact", 32), D_PUB: ("reject",),
                D_PORT: ("u16",), D_CIPHER: ("u16", 1, 2),
                D_FLAGS: ("mask32", 1), D_PEER: ("nested", PEER_POL),
-               D_STATS: ("reject",)})
+               D_STATS: ("reject",), D_MSS: ("u16",)})
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "mask32": 4}
 POLICY_ERR = {errno.EINVAL, errno.ERANGE}
 
@@ -248,7 +257,8 @@ def to_json(dev):
     b64 = (lambda k: base64.b64encode(k).decode() if k else None)
     out = {"ifname": dev["ifname"], "ifindex": dev["ifindex"],
            "public_key": b64(dev["pub"]), "listen_port": dev["port"],
-           "cipher": CIPHERS.get(dev["cipher"], "unknown"), "peer": None}
+           "cipher": CIPHERS.get(dev["cipher"], "unknown"),
+           "mss_clamp": mss_text(dev["mss"]), "peer": None}
     p = dev["peer"]
     if p:
         out["peer"] = {
@@ -265,7 +275,8 @@ def parse_reply(msg):
     dev = {"ifindex": struct.unpack("=I", tb[D_IFINDEX])[0],
            "ifname": tb[D_IFNAME].rstrip(b"\0").decode(),
            "pub": tb.get(D_PUB), "port": struct.unpack("=H", tb[D_PORT])[0],
-           "cipher": struct.unpack("=H", tb[D_CIPHER])[0], "peer": None}
+           "cipher": struct.unpack("=H", tb[D_CIPHER])[0],
+           "mss": struct.unpack("=H", tb[D_MSS])[0], "peer": None}
     if D_PEER in tb:
         pt = dict(nlraw.attrs(tb[D_PEER]))
         peer = fresh_peer(pt[P_PUB])
@@ -386,6 +397,8 @@ class Model:
                 bad(errno.EINVAL, "endpoint not another host's unicast")
             if P_ALLOWED in pt:
                 self.check_allowed(pt[P_ALLOWED], bad)
+        if D_MSS in tb and not mss_valid(struct.unpack("=H", tb[D_MSS])[0]):
+            bad(errno.EINVAL, "MSS clamp out of range")
         # against the device
         if D_PORT in tb:
             port = struct.unpack("=H", tb[D_PORT])[0]
@@ -422,6 +435,8 @@ class Model:
                 dev["port"] = None if (dev["up"] and not port) else port
         if D_CIPHER in tb:
             dev["cipher"] = struct.unpack("=H", tb[D_CIPHER])[0]
+        if D_MSS in tb:
+            dev["mss"] = struct.unpack("=H", tb[D_MSS])[0]
         if target:
             target = dict(target)
             target["allowed"] = list(target["allowed"])
@@ -667,6 +682,9 @@ class Gen:
                                     r.choice((0, 3, 0xffff)))))
         if r.random() < 0.06:
             t.append((D_FLAGS, u32(r.choice((0, 1, 1, 2)))))
+        if r.random() < 0.05:
+            t.append((D_MSS, u16(r.choice((0, 1, 2, 535, 536, 1380,
+                                           65535)))))
         if r.random() < 0.7:
             t.append(self.peer(dev))
         if r.random() < 0.01:
@@ -866,6 +884,9 @@ def regress_cases(name, gen, busy):
         ("an unknown device flag", sel + [(D_FLAGS, u32(2))], {EINVAL}),
         ("cipher 0", sel + [(D_CIPHER, u16(0))], {ERANGE}),
         ("cipher 3", sel + [(D_CIPHER, u16(3))], {ERANGE}),
+        ("MSS clamp 535", sel + [(D_MSS, u16(535))], {EINVAL}),
+        ("MSS clamp 2", sel + [(D_MSS, u16(2))], {EINVAL}),
+        ("MSS clamp auto", sel + [(D_MSS, u16(1))], 0),
         ("a 4-byte cipher", sel + [(D_CIPHER, u32(1))], {EINVAL}),
         ("endpoint port 0", peer((P_EP4, bytes(4)), (P_EPPORT, u16(0))),
          {ERANGE}),
@@ -994,7 +1015,7 @@ def fuzz(args):
         # the sender may read nothing: model fresh devices, unused
         devs = {socket.if_nametoindex(n): {
             "ifindex": socket.if_nametoindex(n), "ifname": n, "pub": None,
-            "port": 0, "cipher": 1, "peer": None, "up": False}
+            "port": 0, "cipher": 1, "mss": 0, "peer": None, "up": False}
             for n in names}
     else:
         devs = read_devices(sock)

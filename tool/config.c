@@ -292,20 +292,6 @@ static int parse_allowed_ips(struct ptun_device *dev, const char *arg,
 	}
 }
 
-/* MssClamp = off | BYTES: the syntax is fixed, the feature comes later. */
-static int parse_mss_clamp(const char *arg, const struct config_source *src)
-{
-	unsigned long v;
-
-	if (strcmp(arg, "off") && (parse_uint(arg, 65535, &v) || v < 536)) {
-		src_err(src, "invalid value '%s' for %s: not a segment size from 536 to 65535 bytes, or 'off'",
-			arg, src->keyword);
-		return -1;
-	}
-	src_err(src, "%s is not supported yet", src->keyword);
-	return -1;
-}
-
 static const struct {
 	const char *arg;		/* "set" keyword */
 	const char *file;		/* config file key */
@@ -413,7 +399,11 @@ int config_apply(struct ptun_device *dev, enum ptun_setting setting,
 			goto bad_value;
 		return 0;
 	case SET_MSS_CLAMP:
-		return parse_mss_clamp(arg, src);
+		dev->args.mss_clamp = arg;
+		dev->has |= DEV_HAS_MSS_CLAMP;
+		if (parse_mss_clamp(arg, &dev->mss_clamp, &why))
+			goto bad_value;
+		return 0;
 	case SET_COUNT:
 		break;
 	}

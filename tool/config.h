@@ -23,6 +23,7 @@ enum {
 	DEV_HAS_FLAGS		= 1U << 5,
 	DEV_HAS_PEER		= 1U << 6,
 	DEV_HAS_STATS		= 1U << 7,
+	DEV_HAS_MSS_CLAMP	= 1U << 8,
 };
 
 enum {
@@ -43,6 +44,7 @@ enum ptun_setting {
 	SET_PRIVATE_KEY,		/* a key file */
 	SET_LISTEN_PORT,
 	SET_CIPHER,
+	SET_MSS_CLAMP,
 	SET_PEER,
 	SET_REMOVE_PEER,
 	SET_PRESHARED_KEY,		/* a key file */
@@ -52,7 +54,6 @@ enum ptun_setting {
 	SET_ARGV_COUNT,
 	SET_PRIVATE_KEY_TEXT = SET_ARGV_COUNT,	/* the key itself */
 	SET_PRESHARED_KEY_TEXT,
-	SET_MSS_CLAMP,
 	SET_COUNT
 };
 
@@ -64,6 +65,7 @@ struct ptun_set_args {
 	const char *private_key;
 	const char *listen_port;
 	const char *cipher;
+	const char *mss_clamp;
 	const char *peer;
 	const char *preshared_key;
 	const char *endpoint;
@@ -108,6 +110,7 @@ struct ptun_device {
 	uint8_t public_key[PTUN_KEY_LEN];
 	uint16_t listen_port;
 	uint16_t cipher;
+	uint16_t mss_clamp;		/* PTUN_A_DEVICE_MSS_CLAMP */
 	uint32_t flags;			/* enum ptun_device_flag */
 	struct ptun_peer peer;
 	uint64_t stats[PTUN_A_STATS_MAX + 1];	/* by PTUN_A_STATS_* */

@@ -132,6 +132,37 @@ const char *cipher_name(uint16_t cipher)
 	return cipher_names[cipher];
 }
 
+int parse_mss_clamp(const char *s, uint16_t *clamp, const char **why)
+{
+	unsigned long v;
+
+	if (!strcmp(s, "off")) {
+		*clamp = PTUN_MSS_CLAMP_OFF;
+		return 0;
+	}
+	if (!strcmp(s, "auto")) {
+		*clamp = PTUN_MSS_CLAMP_AUTO;
+		return 0;
+	}
+	if (parse_uint(s, 65535, &v) || v < PTUN_MSS_CLAMP_MIN) {
+		*why = "not a segment size from 536 to 65535 bytes, 'auto' or 'off'";
+		return -1;
+	}
+	*clamp = (uint16_t)v;
+	return 0;
+}
+
+const char *format_mss_clamp(char *buf, size_t size, uint16_t clamp)
+{
+	if (clamp == PTUN_MSS_CLAMP_OFF)
+		snprintf(buf, size, "off");
+	else if (clamp == PTUN_MSS_CLAMP_AUTO)
+		snprintf(buf, size, "auto");
+	else
+		snprintf(buf, size, "%u", clamp);
+	return buf;
+}
+
 int parse_cidr(const char *s, size_t len, struct ptun_cidr *cidr,
 	       const char **why)
 {

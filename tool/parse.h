@@ -44,6 +44,10 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out);
 int parse_listen_port(const char *s, uint16_t *port, const char **why);
 int parse_keepalive(const char *s, uint16_t *secs, const char **why);
 int parse_cipher(const char *s, uint16_t *cipher);
+/* "off", "auto" or a segment size (536-65535): PTUN_A_DEVICE_MSS_CLAMP */
+int parse_mss_clamp(const char *s, uint16_t *clamp, const char **why);
+/* the text parse_mss_clamp() reads back; buf holds at least 8 bytes */
+const char *format_mss_clamp(char *buf, size_t size, uint16_t clamp);
 const char *cipher_name(uint16_t cipher);
 int parse_cidr(const char *s, size_t len, struct ptun_cidr *cidr,
 	       const char **why);

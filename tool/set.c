@@ -196,6 +196,10 @@ static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		a = put_u16(nlh, PTUN_A_DEVICE_CIPHER, dev->cipher);
 		MAP(map, a, dev, SET_CIPHER, dev->args.cipher);
 	}
+	if (dev->has & DEV_HAS_MSS_CLAMP) {
+		a = put_u16(nlh, PTUN_A_DEVICE_MSS_CLAMP, dev->mss_clamp);
+		MAP(map, a, dev, SET_MSS_CLAMP, dev->args.mss_clamp);
+	}
 	if (dev->has & DEV_HAS_FLAGS) {
 		a = put(nlh, PTUN_A_DEVICE_FLAGS, sizeof(dev->flags),
 			&dev->flags);

@@ -224,7 +224,7 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 {
 	const struct ptun_peer *wp = &want->peer;
 	bool cur_peer, same_key;
-	uint16_t port, cipher;
+	uint16_t port, cipher, clamp;
 	int ret = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -255,6 +255,15 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 				   cipher != cur->cipher))) {
 		req->has |= DEV_HAS_CIPHER;
 		req->cipher = cipher;
+	}
+
+	clamp = want->has & DEV_HAS_MSS_CLAMP ? want->mss_clamp :
+		PTUN_MSS_CLAMP_OFF;
+	if (mode == CONF_SET || (mode == CONF_ADD &&
+				 (want->has & DEV_HAS_MSS_CLAMP)) ||
+	    (mode == CONF_SYNC && clamp != cur->mss_clamp)) {
+		req->has |= DEV_HAS_MSS_CLAMP;
+		req->mss_clamp = clamp;
 	}
 
 	cur_peer = cur && (cur->has & DEV_HAS_PEER);

@@ -184,6 +184,12 @@ static int parse_device(const struct nlmsghdr *nlh, struct ptun_device *dev)
 			dev->cipher = mnl_attr_get_u16(attr);
 			dev->has |= DEV_HAS_CIPHER;
 			break;
+		case PTUN_A_DEVICE_MSS_CLAMP:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			dev->mss_clamp = mnl_attr_get_u16(attr);
+			dev->has |= DEV_HAS_MSS_CLAMP;
+			break;
 		case PTUN_A_DEVICE_STATS:
 			ret = parse_stats(attr, dev);
 			if (ret)
@@ -398,6 +404,9 @@ static void print_human(const struct ptun_device *dev)
 	printf("  listening port: %u\n", dev->listen_port);
 	format_cipher(buf, sizeof(buf), dev);
 	printf("  cipher: %s\n", buf);
+	if (dev->mss_clamp != PTUN_MSS_CLAMP_OFF)
+		printf("  mss clamp: %s\n",
+		       format_mss_clamp(buf, sizeof(buf), dev->mss_clamp));
 
 	if (!(dev->has & DEV_HAS_PEER)) {
 		print_stats(dev);
@@ -482,6 +491,7 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 {
 	const uint64_t *st = dev->stats;
 	const char *cipher;
+	char buf[8];
 	int i;
 
 	json_object_begin(j);
@@ -497,6 +507,8 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 		json_null(j);
 	else
 		json_string(j, cipher ? cipher : "unknown");
+	json_key(j, "mss_clamp");
+	json_string(j, format_mss_clamp(buf, sizeof(buf), dev->mss_clamp));
 	json_key(j, "peer");
 	if (dev->has & DEV_HAS_PEER)
 		print_json_peer(j, &dev->peer);
@@ -530,6 +542,7 @@ enum field_kind {
 	F_PRIVATE_KEY,
 	F_LISTEN_PORT,
 	F_CIPHER,
+	F_MSS_CLAMP,
 	F_PEER,
 	F_PRESHARED_KEY,
 	F_ENDPOINT,
@@ -551,6 +564,7 @@ static const struct field fields[] = {
 	{ "private-key", F_PRIVATE_KEY, 0 },
 	{ "listen-port", F_LISTEN_PORT, 0 },
 	{ "cipher", F_CIPHER, 0 },
+	{ "mss-clamp", F_MSS_CLAMP, 0 },
 	{ "peer", F_PEER, 0 },
 	{ "preshared-key", F_PRESHARED_KEY, 0 },
 	{ "endpoint", F_ENDPOINT, 0 },
@@ -615,6 +629,10 @@ static void print_field(const struct ptun_device *dev, const struct field *f)
 	case F_CIPHER:
 		format_cipher(buf, sizeof(buf), dev);
 		printf("%s\n", buf);
+		break;
+	case F_MSS_CLAMP:
+		printf("%s\n", format_mss_clamp(buf, sizeof(buf),
+						dev->mss_clamp));
 		break;
 	case F_PEER:
 		if (has_peer && (peer->has & PEER_HAS_PUBLIC_KEY))

@@ -25,6 +25,7 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 {
 	const struct ptun_peer *peer = &dev->peer;
 	char buf[PTUN_ADDR_STRLEN];
+	char clamp[8];
 	const char *cipher;
 	size_t i;
 
@@ -42,6 +43,9 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 		fprintf(f, "Cipher = %s\n", cipher);
 	else if (dev->has & DEV_HAS_CIPHER)
 		fprintf(f, "# Cipher: unknown to this ptun (%u)\n", dev->cipher);
+	if (dev->mss_clamp != PTUN_MSS_CLAMP_OFF)
+		fprintf(f, "MssClamp = %s\n",
+			format_mss_clamp(clamp, sizeof(clamp), dev->mss_clamp));
 
 	if (!(dev->has & DEV_HAS_PEER))
 		return;

@@ -175,8 +175,10 @@ fails "setconf -: standard input is <stdin>" "^ptun: <stdin>:1: ListenPort outsi
 	sh -c "echo 'ListenPort = 1' | '$PTUN' setconf $DEV -"
 fails "setconf: a second [Peer]" "^ptun: $T/two.conf:3: a second \[Peer\] section" \
 	"$PTUN" setconf $DEV "$T/two.conf"
-fails "setconf: MssClamp is not supported yet" "^ptun: <stdin>:2: MssClamp is not supported yet$" \
-	sh -c "printf '[Interface]\nMssClamp = 1400\n' | '$PTUN' setconf $DEV -"
+fails "setconf: MssClamp below 536" "^ptun: <stdin>:2: invalid value '500' for MssClamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'$" \
+	sh -c "printf '[Interface]\nMssClamp = 500\n' | '$PTUN' setconf $DEV -"
+fails "set: mss-clamp names the bad value" "^ptun: invalid value 'big' for mss-clamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'$" \
+	"$PTUN" set $DEV mss-clamp big
 fails "setconf: Endpoint candidates are not supported yet" "^ptun: <stdin>:3: several Endpoint candidates are not supported yet$" \
 	sh -c "printf '[Peer]\nPublicKey = $PUB\nEndpoint = 192.0.2.1:1,192.0.2.2:1\n' | '$PTUN' setconf $DEV -"
 short_key=$(head -c 40 "$T/good.key")
@@ -204,7 +206,7 @@ result $? "show of a valid field gets as far as the kernel" "rc=$rc stderr='$err
 if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 	json=$("$TEST_MSG" sample json)
 	is "json: one object" object "$(printf '%s' "$json" | jq -r type)"
-	is "json: keys" '["cipher","ifindex","ifname","listen_port","peer","public_key","stats"]' \
+	is "json: keys" '["cipher","ifindex","ifname","listen_port","mss_clamp","peer","public_key","stats"]' \
 		"$(printf '%s' "$json" | jq -c 'keys')"
 	is "json: peer keys" '["allowed_ips","endpoint","persistent_keepalive","preshared_key","public_key"]' \
 		"$(printf '%s' "$json" | jq -c '.peer | keys')"

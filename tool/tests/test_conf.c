@@ -186,12 +186,12 @@ static void test_bad_files(void)
 		  "ptun: t.conf:2: cannot open '/nonexistent/key' for PrivateKeyFile: No such file or directory" },
 		{ "[Interface]\nPrivateKey = " PRIV_B64 "\nPrivateKeyFile = /dev/null\n",
 		  "ptun: t.conf:3: PrivateKeyFile and PrivateKey both given (PrivateKey on line 2): give one" },
-		{ "[Interface]\nMssClamp = 1400\n",
-		  "ptun: t.conf:2: MssClamp is not supported yet" },
-		{ "[Interface]\nMssClamp = off\n",
-		  "ptun: t.conf:2: MssClamp is not supported yet" },
-		{ "[Interface]\nMssClamp = 100\n",
-		  "ptun: t.conf:2: invalid value '100' for MssClamp: not a segment size from 536 to 65535 bytes, or 'off'" },
+		{ "[Interface]\nMssClamp = 535\n",
+		  "ptun: t.conf:2: invalid value '535' for MssClamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'" },
+		{ "[Interface]\nMssClamp = 65536\n",
+		  "ptun: t.conf:2: invalid value '65536' for MssClamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'" },
+		{ "[Interface]\nMssClamp = yes\n",
+		  "ptun: t.conf:2: invalid value 'yes' for MssClamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'" },
 		{ "[Peer]\nPersistentKeepalive = 25\n",
 		  "ptun: t.conf:1: [Peer] without PublicKey" },
 		{ "[Peer]\nPublicKey = abc\n",
@@ -336,7 +336,8 @@ static void device_as_kernel(struct ptun_device *cur, const char *text)
 	memset(cur, 0, sizeof(*cur));
 	strcpy(cur->ifname, "ptun0");
 	cur->has = DEV_HAS_IFINDEX | DEV_HAS_LISTEN_PORT | DEV_HAS_CIPHER |
-		   DEV_HAS_STATS;
+		   DEV_HAS_MSS_CLAMP | DEV_HAS_STATS;
+	cur->mss_clamp = d.mss_clamp;
 	if ((d.has & DEV_HAS_PRIVATE_KEY) && !key_is_zero(d.private_key)) {
 		key_public_from_private(cur->public_key, d.private_key);
 		cur->has |= DEV_HAS_PUBLIC_KEY;
@@ -361,7 +362,8 @@ static void device_as_kernel(struct ptun_device *cur, const char *text)
 
 #define BASE_CONF \
 	"[Interface]\nPrivateKey = " PRIV_B64 "\nListenPort = 51820\n" \
-	"Cipher = chacha20-poly1305\n\n[Peer]\nPublicKey = " PEER_B64 "\n" \
+	"Cipher = chacha20-poly1305\nMssClamp = auto\n\n" \
+	"[Peer]\nPublicKey = " PEER_B64 "\n" \
 	"PresharedKey = " PSK_B64 "\nEndpoint = 192.0.2.1:51821\n" \
 	"AllowedIPs = 10.0.0.0/24, fd00::/64\nPersistentKeepalive = 25\n"
 
@@ -389,8 +391,12 @@ static void test_setconf(void)
 	check(!request(CONF_SET, BASE_CONF, &cur, &b, &want, &req),
 	      "setconf: request built");
 	top_types(&b, types, sizeof(types));
-	check(!strcmp(types, "3 5 6 7 8"),
-	      "setconf: private key, port, cipher, flags, peer (got %s)", types);
+	check(!strcmp(types, "3 5 6 10 7 8"),
+	      "setconf: private key, port, cipher, MSS clamp, flags, peer (got %s)",
+	      types);
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_MSS_CLAMP);
+	check(a && mnl_attr_get_u16(a) == PTUN_MSS_CLAMP_AUTO,
+	      "setconf: MssClamp = auto");
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_FLAGS);
 	check(a && mnl_attr_get_u32(a) == PTUN_DEVICE_F_REMOVE_PEER,
 	      "setconf: the peer is made anew (remove-peer)");
@@ -411,8 +417,11 @@ static void test_setconf(void)
 	check(!request(CONF_SET, "[Interface]\n", &cur, &b, &want, &req),
 	      "setconf: a file with nothing");
 	top_types(&b, types, sizeof(types));
-	check(!strcmp(types, "3 5 6 7"),
+	check(!strcmp(types, "3 5 6 10 7"),
 	      "setconf: nothing in the file resets everything (got %s)", types);
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_MSS_CLAMP);
+	check(a && mnl_attr_get_u16(a) == PTUN_MSS_CLAMP_OFF,
+	      "setconf: no MssClamp turns clamping off");
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_PRIVATE_KEY);
 	check(a && key_is_zero(mnl_attr_get_payload(a)),
 	      "setconf: no PrivateKey removes the key");
@@ -502,8 +511,8 @@ static void test_syncconf(void)
 	      "syncconf: several changes");
 	top_types(&b, types, sizeof(types));
 	peer_types(&b, ips, sizeof(ips));
-	check(!strcmp(types, "3 5 6 8") && !strcmp(ips, "4 6 7"),
-	      "syncconf: key, port, default cipher, endpoint, keepalive off (got %s / %s)",
+	check(!strcmp(types, "3 5 6 10 8") && !strcmp(ips, "4 6 7"),
+	      "syncconf: key, port, default cipher, clamp off, endpoint, keepalive off (got %s / %s)",
 	      types, ips);
 	a = find(find(NULL, b.nlh, PTUN_A_DEVICE_PEER), NULL,
 		 PTUN_A_PEER_PERSISTENT_KEEPALIVE);
@@ -514,6 +523,7 @@ static void test_syncconf(void)
 	/* no ListenPort: the port the kernel has stays */
 	check(!request(CONF_SYNC,
 		       "[Interface]\nPrivateKey = " PRIV_B64 "\nCipher = chacha20-poly1305\n"
+		       "MssClamp = auto\n"
 		       "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1:51821\n"
 		       "AllowedIPs = 10.0.0.0/24, fd00::/64\nPersistentKeepalive = 25\n",
 		       &cur, &b, &want, &req) && conf_request_empty(&req),
@@ -524,7 +534,8 @@ static void test_syncconf(void)
 	/* another peer: the new one whole, no remove flag needed */
 	check(!request(CONF_SYNC,
 		       "[Interface]\nPrivateKey = " PRIV_B64 "\nListenPort = 51820\n"
-		       "Cipher = chacha20-poly1305\n[Peer]\nPublicKey = " PEER2_B64 "\n"
+		       "Cipher = chacha20-poly1305\nMssClamp = auto\n"
+		       "[Peer]\nPublicKey = " PEER2_B64 "\n"
 		       "AllowedIPs = 10.0.0.0/24\n", &cur, &b, &want, &req),
 	      "syncconf: another peer");
 	top_types(&b, types, sizeof(types));
@@ -540,8 +551,10 @@ static void test_syncconf(void)
 		       &cur, &b, &want, &req), "syncconf: no peer");
 	top_types(&b, types, sizeof(types));
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_PRIVATE_KEY);
-	check(!strcmp(types, "3 7") && a && key_is_zero(mnl_attr_get_payload(a)),
-	      "syncconf: no peer and no key in the file remove them (got %s)", types);
+	check(!strcmp(types, "3 10 7") && a &&
+	      key_is_zero(mnl_attr_get_payload(a)),
+	      "syncconf: no peer, key or MssClamp in the file remove them (got %s)",
+	      types);
 	config_free(&req);
 	config_free(&want);
 	config_free(&cur);
@@ -691,6 +704,7 @@ static void test_showconf(void)
 	      strstr(out, "AllowedIPs = 10.0.0.0/24, fd00::/64\n") &&
 	      strstr(out, "ListenPort = 51820\n") &&
 	      strstr(out, "Cipher = chacha20-poly1305\n") &&
+	      strstr(out, "MssClamp = auto\n") &&
 	      strstr(out, "Endpoint = 192.0.2.1:51821\n") &&
 	      strstr(out, "PersistentKeepalive = 25\n"),
 	      "showconf: every setting and the comments");
@@ -705,7 +719,7 @@ static void test_showconf(void)
 		     "PrivateKey = " PRIV_B64 "\n");
 	device_as_kernel(&back, text);
 	check(back.has == cur.has && back.listen_port == cur.listen_port &&
-	      back.cipher == cur.cipher &&
+	      back.cipher == cur.cipher && back.mss_clamp == cur.mss_clamp &&
 	      !memcmp(back.public_key, cur.public_key, PTUN_KEY_LEN) &&
 	      back.peer.has == cur.peer.has &&
 	      back.peer.flags == cur.peer.flags &&

@@ -25,6 +25,7 @@
  *    PTUN_A_DEVICE_LISTEN_PORT: NLA_U16, host byte order; 0 means "not
  *                               chosen yet" (see SET)
  *    PTUN_A_DEVICE_CIPHER: NLA_U16, an enum ptun_cipher
+ *    PTUN_A_DEVICE_MSS_CLAMP: NLA_U16, as set (0: off)
  *    PTUN_A_DEVICE_STATS: NLA_NESTED, see enum ptun_stats_attr
  *    PTUN_A_DEVICE_PEER: NLA_NESTED, present only if a peer is configured
  *        PTUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, PTUN_KEY_LEN bytes
@@ -66,6 +67,14 @@
  *                               with no such check.
  *    PTUN_A_DEVICE_CIPHER: NLA_U16, an enum ptun_cipher the running kernel's
  *                          crypto API can provide; both ends must agree
+ *    PTUN_A_DEVICE_MSS_CLAMP: NLA_U16, the MSS option of TCP SYN and
+ *                             SYN-ACK segments crossing the device, both
+ *                             ways, is lowered to at most: 0 (the
+ *                             default) nothing, PTUN_MSS_CLAMP_AUTO what
+ *                             fits the device MTU (and the inner route's,
+ *                             if lower) after the IP and TCP headers,
+ *                             536-65535 that many bytes. Other values are
+ *                             refused (-EINVAL).
  *    PTUN_A_DEVICE_FLAGS: NLA_U32, PTUN_DEVICE_F_REMOVE_PEER removes the
  *                         peer (and its keys) before the rest is applied
  *    PTUN_A_DEVICE_PEER: NLA_NESTED
@@ -123,6 +132,11 @@ enum ptun_cipher {
 
 #define PTUN_CIPHER_MAX (__PTUN_CIPHER_MAX - 1)
 
+/* PTUN_A_DEVICE_MSS_CLAMP values other than a segment size */
+#define PTUN_MSS_CLAMP_OFF	0
+#define PTUN_MSS_CLAMP_AUTO	1
+#define PTUN_MSS_CLAMP_MIN	536
+
 enum ptun_device_flag {
 	PTUN_DEVICE_F_REMOVE_PEER = 1U << 0,
 	__PTUN_DEVICE_F_ALL = PTUN_DEVICE_F_REMOVE_PEER
@@ -139,6 +153,7 @@ enum ptun_device_attr {
 	PTUN_A_DEVICE_FLAGS,
 	PTUN_A_DEVICE_PEER,
 	PTUN_A_DEVICE_STATS,
+	PTUN_A_DEVICE_MSS_CLAMP,
 	__PTUN_A_DEVICE_MAX
 };
 
