@@ -8,33 +8,43 @@
 #define _PTUN_ALLOWEDIPS_H
 
 #include <linux/in6.h>
-#include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+
+/* the max_allowed_ips module parameter: the bound of one peer's set */
+extern unsigned int ptun_max_allowed_ips;
 
 /*
- * A site-to-site tunnel routes a handful of subnets; the bound keeps a
- * device's GET reply within one netlink message and the linear lookup
- * cheap.
+ * A node of a family's path-compressed binary trie. @key holds the first
+ * @cidr bits of the prefix (an IPv4 key in its first word), the rest is
+ * zero. A node is an allowed IP when @entry is set, else only the fork of
+ * its two children. Nodes never change once the set is published.
  */
-#define PTUN_MAX_ALLOWED_IPS	64
-
 struct ptun_allowedip {
-	union {
-		__be32 v4;
-		struct in6_addr v6;
-	} addr;
-	u16 family;
+	struct ptun_allowedip *child[2];
+	struct in6_addr key;
 	u8 cidr;
+	u8 family;
+	bool entry;
 };
 
 struct ptun_allowedips {
-	struct rcu_head rcu;
+	struct ptun_allowedip *root4;
+	struct ptun_allowedip *root6;
+	/* the entries in the order they were added: what GET reports */
+	struct ptun_allowedip **entries;
 	unsigned int count;
+	unsigned int entries_cap;
 	unsigned int max;
-	struct ptun_allowedip ips[];
+	/* nodes come from chunks, so freeing 10^5 entries is cheap */
+	struct ptun_allowedip **chunks;
+	unsigned int nr_chunks;
+	unsigned int chunks_cap;
+	unsigned int chunk_used;
+	struct rcu_work free_work;
 };
 
-struct ptun_allowedips *ptun_allowedips_alloc(unsigned int max, gfp_t gfp);
+struct ptun_allowedips *ptun_allowedips_alloc(unsigned int max);
 void ptun_allowedips_free(struct ptun_allowedips *set);
 void ptun_allowedips_free_rcu(struct ptun_allowedips *set);
 
@@ -42,9 +52,29 @@ unsigned int ptun_allowedips_addr_len(u16 family);
 int ptun_allowedips_add(struct ptun_allowedips *set, u16 family,
 			const void *addr, u8 cidr);
 
-bool ptun_allowedips_lookup_v4(const struct ptun_allowedips *set,
-			       __be32 addr);
-bool ptun_allowedips_lookup_v6(const struct ptun_allowedips *set,
-			       const struct in6_addr *addr);
+/* NULL is the empty set */
+static inline unsigned int
+ptun_allowedips_count(const struct ptun_allowedips *set)
+{
+	return set ? set->count : 0;
+}
+
+/* the prefix length of the longest match, -1 if none */
+int ptun_allowedips_match_v4(const struct ptun_allowedips *set, __be32 addr);
+int ptun_allowedips_match_v6(const struct ptun_allowedips *set,
+			     const struct in6_addr *addr);
+
+static inline bool
+ptun_allowedips_lookup_v4(const struct ptun_allowedips *set, __be32 addr)
+{
+	return ptun_allowedips_match_v4(set, addr) >= 0;
+}
+
+static inline bool
+ptun_allowedips_lookup_v6(const struct ptun_allowedips *set,
+			  const struct in6_addr *addr)
+{
+	return ptun_allowedips_match_v6(set, addr) >= 0;
+}
 
 #endif /* _PTUN_ALLOWEDIPS_H */

@@ -11,6 +11,7 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include "allowedips.h"
 #include "compat.h"
 #include "device.h"
 #include "handshake.h"
@@ -61,6 +62,19 @@ err_free_stats:
 	return ret;
 }
 
+/*
+ * A multi-message SET of the allowed IPs does not survive the device going
+ * down or away: what it staged is freed, and a SET holding it meanwhile
+ * sees the epoch change and frees it too.
+ */
+void ptun_device_discard_staged(struct ptun_device *ptun)
+{
+	lockdep_assert_held(&ptun->lock);
+	ptun_allowedips_free(ptun->aips_staged);
+	ptun->aips_staged = NULL;
+	ptun->aips_epoch++;
+}
+
 static void ptun_dev_uninit(struct net_device *dev)
 {
 	struct ptun_device *ptun = netdev_priv(dev);
@@ -70,6 +84,7 @@ static void ptun_dev_uninit(struct net_device *dev)
 	/* ndo_stop closed them if the device was ever up: be sure */
 	mutex_lock(&ptun->lock);
 	ptun_socket_close(ptun);
+	ptun_device_discard_staged(ptun);
 	mutex_unlock(&ptun->lock);
 	ptun_receive_uninit(ptun);
 	ptun_handshake_device_uninit(ptun);
@@ -116,6 +131,7 @@ static int ptun_stop(struct net_device *dev)
 	 * a session on the device that is going down.
 	 */
 	ptun_handshake_flush(ptun);
+	ptun_device_discard_staged(ptun);
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
 	if (peer) {
@@ -153,6 +169,8 @@ static void ptun_destruct(struct net_device *dev)
 
 	ptun_peer_retire(rcu_dereference_protected(ptun->peer, 1));
 	RCU_INIT_POINTER(ptun->peer, NULL);
+	/* ndo_uninit freed it; a failed registration never staged any */
+	ptun_allowedips_free(ptun->aips_staged);
 	memzero_explicit(ptun->private_key, sizeof(ptun->private_key));
 	free_percpu(dev->tstats);
 	dev->tstats = NULL;

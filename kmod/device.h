@@ -19,6 +19,7 @@
 #include "ratelimiter.h"
 #include "stats.h"
 
+struct ptun_allowedips;
 struct ptun_peer;
 
 /*
@@ -109,6 +110,18 @@ struct ptun_device {
 	 */
 	bool up;
 	/*
+	 * The allowed IPs a multi-message SET has staged so far (netlink.c),
+	 * and the socket (namespace cookie, portid) that staged them; under
+	 * @lock. ndo_stop and ndo_uninit free them and bump @aips_epoch, so
+	 * that a SET that took them before cannot put them back.
+	 */
+	struct ptun_allowedips *aips_staged;
+	u64 aips_staged_net;
+	u32 aips_staged_portid;
+	unsigned int aips_epoch;
+	/* bumped by every applied SET: a dump spanning it is interrupted */
+	unsigned int config_gen;
+	/*
 	 * Data messages waiting to be opened, in arrival order, and the NAPI
 	 * instance that opens and delivers them (receive.c).
 	 */
@@ -128,5 +141,6 @@ void ptun_device_uninit(void);
 extern const struct ethtool_ops ptun_ethtool_ops;
 
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev);
+void ptun_device_discard_staged(struct ptun_device *ptun);
 
 #endif /* _PTUN_DEVICE_H */

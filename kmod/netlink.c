@@ -153,30 +153,41 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * Writes the allowed IPs from index *@pos on, and sets *@pos past the last
+ * one written. With @partial, as many as fit; without, all or -EMSGSIZE.
+ */
 static int fill_allowed_ips(struct sk_buff *skb,
-			    const struct ptun_allowedips *set)
+			    const struct ptun_allowedips *set,
+			    unsigned int *pos, bool partial)
 {
+	unsigned int i, count = ptun_allowedips_count(set);
 	struct nlattr *list, *entry;
-	unsigned int i;
 
 	list = nla_nest_start(skb, PTUN_A_PEER_ALLOWED_IPS);
 	if (!list)
 		return -EMSGSIZE;
-	for (i = 0; set && i < set->count; i++) {
-		const struct ptun_allowedip *ip = &set->ips[i];
+	for (i = *pos; i < count; i++) {
+		const struct ptun_allowedip *ip = set->entries[i];
 
 		entry = nla_nest_start(skb, PTUN_A_ALLOWED_IP);
-		if (!entry ||
-		    nla_put_u16(skb, PTUN_A_ALLOWED_IP_FAMILY, ip->family) ||
+		if (!entry)
+			break;
+		if (nla_put_u16(skb, PTUN_A_ALLOWED_IP_FAMILY, ip->family) ||
 		    nla_put(skb, PTUN_A_ALLOWED_IP_ADDR,
-			    ptun_allowedips_addr_len(ip->family), &ip->addr) ||
+			    ptun_allowedips_addr_len(ip->family), &ip->key) ||
 		    nla_put_u8(skb, PTUN_A_ALLOWED_IP_PREFIX_LEN, ip->cidr)) {
-			nla_nest_cancel(skb, list);
-			return -EMSGSIZE;
+			nla_nest_cancel(skb, entry);
+			break;
 		}
 		nla_nest_end(skb, entry);
 	}
+	if (i < count && !partial) {
+		nla_nest_cancel(skb, list);
+		return -EMSGSIZE;
+	}
 	nla_nest_end(skb, list);
+	*pos = i;
 	return 0;
 }
 
@@ -204,7 +215,12 @@ static int fill_endpoint(struct sk_buff *skb, struct ptun_peer *peer)
 	return 0;
 }
 
-static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun)
+/*
+ * The peer, with its allowed IPs from *@pos on (see fill_allowed_ips());
+ * a continuation (*@pos > 0) carries the public key and allowed IPs only.
+ */
+static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun,
+		     unsigned int *pos, bool partial)
 {
 	struct ptun_peer *peer;
 	struct nlattr *nest;
@@ -213,8 +229,10 @@ static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun)
 	lockdep_assert_held(&ptun->lock);
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
-	if (!peer)
+	if (!peer) {
+		*pos = 0;
 		return 0;
+	}
 	if (peer->has_preshared_key)
 		flags |= PTUN_PEER_F_HAS_PRESHARED_KEY;
 
@@ -222,24 +240,46 @@ static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun)
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put(skb, PTUN_A_PEER_PUBLIC_KEY, PTUN_KEY_LEN,
-		    peer->public_key) ||
-	    nla_put_u32(skb, PTUN_A_PEER_FLAGS, flags) ||
-	    fill_endpoint(skb, peer) ||
-	    nla_put_u16(skb, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
-			peer->keepalive) ||
-	    fill_allowed_ips(skb, ptun_peer_allowedips_locked(peer))) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
+		    peer->public_key))
+		goto err_cancel;
+	if (!*pos &&
+	    (nla_put_u32(skb, PTUN_A_PEER_FLAGS, flags) ||
+	     fill_endpoint(skb, peer) ||
+	     nla_put_u16(skb, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
+			 peer->keepalive)))
+		goto err_cancel;
+	if (fill_allowed_ips(skb, ptun_peer_allowedips_locked(peer), pos,
+			     partial))
+		goto err_cancel;
 	nla_nest_end(skb, nest);
 	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
+/* Dump cursor in cb->args[]. */
+enum {
+	DUMP_ARG_SENT,		/* ptun devices of the namespace already sent */
+	DUMP_ARG_IFINDEX,	/* the only device to describe, 0 for all */
+	DUMP_ARG_STARTED,	/* the request's selector was resolved */
+	DUMP_ARG_AIP_POS,	/* next allowed IP of a device begun, else 0 */
+	DUMP_ARG_CONFIG_GEN,	/* ptun->config_gen when that device began */
+};
+
+/*
+ * A "do" reply (@cb NULL) describes the device whole or fails. A dump
+ * message describes it from allowed IP cb->args[DUMP_ARG_AIP_POS] on, as
+ * many as fit, and leaves there where the next message is to go on (0
+ * when the device is done).
+ */
 static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
 		       u32 portid, u32 seq, int flags,
 		       struct netlink_callback *cb)
 {
 	struct net_device *dev = ptun->dev;
+	unsigned int start = 0, pos;
 	void *hdr;
 	int ret;
 
@@ -248,27 +288,57 @@ static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
 			  PTUN_CMD_GET_DEVICE);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (cb)
+	if (cb) {
 		genl_dump_check_consistent(cb, hdr);
+		start = cb->args[DUMP_ARG_AIP_POS];
+	}
+	pos = start;
 
 	mutex_lock(&ptun->lock);
+	if (start && cb->args[DUMP_ARG_CONFIG_GEN] != ptun->config_gen) {
+		struct nlmsghdr *nlh = hdr - GENL_HDRLEN - NLMSG_HDRLEN;
+
+		/* the list being continued is not the one begun */
+		nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+	}
 	ret = -EMSGSIZE;
 	if (nla_put_u32(skb, PTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, PTUN_A_DEVICE_IFNAME, dev->name) ||
-	    nla_put_u16(skb, PTUN_A_DEVICE_LISTEN_PORT, ptun->listen_port) ||
-	    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher) ||
-	    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp))
+	    nla_put_string(skb, PTUN_A_DEVICE_IFNAME, dev->name))
 		goto err_unlock;
-	if (ptun->has_private_key &&
-	    nla_put(skb, PTUN_A_DEVICE_PUBLIC_KEY, PTUN_KEY_LEN,
-		    ptun->public_key))
-		goto err_unlock;
-	ret = fill_stats(skb, ptun);
+	if (!start) {
+		if (nla_put_u16(skb, PTUN_A_DEVICE_LISTEN_PORT,
+				ptun->listen_port) ||
+		    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher) ||
+		    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp))
+			goto err_unlock;
+		if (ptun->has_private_key &&
+		    nla_put(skb, PTUN_A_DEVICE_PUBLIC_KEY, PTUN_KEY_LEN,
+			    ptun->public_key))
+			goto err_unlock;
+		ret = fill_stats(skb, ptun);
+		if (ret)
+			goto err_unlock;
+	}
+	ret = fill_peer(skb, ptun, &pos, cb);
 	if (ret)
 		goto err_unlock;
-	ret = fill_peer(skb, ptun);
-	if (ret)
-		goto err_unlock;
+	if (cb) {
+		struct ptun_peer *peer;
+		unsigned int count;
+
+		peer = rcu_dereference_protected(ptun->peer,
+						 lockdep_is_held(&ptun->lock));
+		count = peer ?
+			ptun_allowedips_count(ptun_peer_allowedips_locked(peer)) :
+			0;
+		/* no allowed IP fit: the next message has more room */
+		ret = -EMSGSIZE;
+		if (pos == start && pos < count)
+			goto err_unlock;
+		if (!start)
+			cb->args[DUMP_ARG_CONFIG_GEN] = ptun->config_gen;
+		cb->args[DUMP_ARG_AIP_POS] = pos < count ? pos : 0;
+	}
 	mutex_unlock(&ptun->lock);
 
 	genlmsg_end(skb, hdr);
@@ -300,6 +370,8 @@ static int ptun_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 			  info->snd_seq, 0, NULL);
 	rtnl_unlock();
 	if (ret) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the device does not fit one message (long allowed IPs list): dump it");
 		nlmsg_free(msg);
 		goto out_put_dev;
 	}
@@ -309,13 +381,6 @@ out_put_dev:
 	dev_put(dev);
 	return ret;
 }
-
-/* Dump cursor in cb->args[]. */
-enum {
-	DUMP_ARG_SENT,		/* ptun devices of the namespace already sent */
-	DUMP_ARG_IFINDEX,	/* the only device to describe, 0 for all */
-	DUMP_ARG_STARTED,	/* the request's selector was resolved */
-};
 
 /*
  * genl_dumpit_info() changed shape between the kernels ptun supports;
@@ -373,6 +438,9 @@ static int ptun_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 				  cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (ret)
 			break;
+		/* the rest of its allowed IPs go on in the next message */
+		if (cb->args[DUMP_ARG_AIP_POS])
+			break;
 		sent++;
 	}
 	rtnl_unlock();
@@ -400,6 +468,11 @@ struct set_request {
 	/* the new allowed IPs (NULL: empty) when set_allowed_ips */
 	bool set_allowed_ips;
 	struct ptun_allowedips *allowed_ips;
+	/* the sender, which a multi-message SET is tied to */
+	u32 portid;
+	u64 net_cookie;
+	/* ptun->aips_epoch when the staged allowed IPs were taken */
+	unsigned int epoch;
 	/* the handshake keys the target peer will have (NULL: none) */
 	struct ptun_peer_keys *keys;
 	/* the sockets were moved to the new listen port already */
@@ -607,16 +680,25 @@ static int add_allowed_ip(struct ptun_allowedips *set,
 	return 0;
 }
 
+/*
+ * The new allowed IPs, built off-line: from scratch, or after the entries
+ * staged by earlier messages (req->allowed_ips already) when the request
+ * continues them.
+ */
 static int prepare_allowed_ips(struct set_request *req,
 			       struct netlink_ext_ack *extack)
 {
 	struct nlattr *list = req->peer[PTUN_A_PEER_ALLOWED_IPS];
+	unsigned int count = 0, have, max;
 	const struct nlattr *entry;
-	unsigned int count = 0;
 	int rem, ret;
 
-	if (!list)
+	if (!list) {
+		/* the last message of a long list may bring no entry */
+		req->set_allowed_ips = req->flags &
+				       PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE;
 		return 0;
+	}
 	nla_for_each_nested(entry, list, rem) {
 		if (nla_type(entry) != PTUN_A_ALLOWED_IP) {
 			NL_SET_ERR_MSG_ATTR(extack, entry,
@@ -625,22 +707,134 @@ static int prepare_allowed_ips(struct set_request *req,
 		}
 		count++;
 	}
-	if (count > PTUN_MAX_ALLOWED_IPS) {
-		NL_SET_ERR_MSG_ATTR(extack, list, "too many allowed IPs");
+	have = ptun_allowedips_count(req->allowed_ips);
+	max = req->allowed_ips ? req->allowed_ips->max :
+	      READ_ONCE(ptun_max_allowed_ips);
+	if (count > max - have) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "too many allowed IPs (module parameter max_allowed_ips)");
 		return -E2BIG;
 	}
 	req->set_allowed_ips = true;
-	if (!count)
+	/* a staged list exists even while empty, for the next message */
+	if (!count && !(req->flags & PTUN_DEVICE_F_ALLOWED_IPS_MORE))
 		return 0;
 
-	req->allowed_ips = ptun_allowedips_alloc(count, GFP_KERNEL);
-	if (!req->allowed_ips)
-		return -ENOMEM;
+	if (!req->allowed_ips) {
+		req->allowed_ips = ptun_allowedips_alloc(max);
+		if (!req->allowed_ips)
+			return -ENOMEM;
+	}
 	nla_for_each_nested(entry, list, rem) {
 		ret = add_allowed_ip(req->allowed_ips, entry, extack);
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/*
+ * A message of a long list (PTUN_DEVICE_F_ALLOWED_IPS_MORE) is staged, not
+ * applied: it may carry allowed IPs only, as everything else of the SET is
+ * applied with the last message.
+ */
+static int check_staging(struct set_request *req,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr **attrs = req->attrs;
+	struct nlattr *nest = attrs[PTUN_A_DEVICE_PEER];
+	int i;
+
+	if (req->flags & PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE && !nest) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[PTUN_A_DEVICE_FLAGS],
+				    "continued allowed IPs need the peer nest");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, PTUN_A_DEVICE_PEER);
+		return -EINVAL;
+	}
+	if (!(req->flags & PTUN_DEVICE_F_ALLOWED_IPS_MORE))
+		return 0;
+	if (req->flags & PTUN_DEVICE_F_REMOVE_PEER) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[PTUN_A_DEVICE_FLAGS],
+				    "removing the peer goes with the last message of a long allowed IPs list");
+		return -EINVAL;
+	}
+	for (i = PTUN_A_DEVICE_PRIVATE_KEY; i <= PTUN_A_DEVICE_MAX; i++) {
+		if (!attrs[i] || i == PTUN_A_DEVICE_FLAGS ||
+		    i == PTUN_A_DEVICE_PEER)
+			continue;
+		NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+				    "a SET with more allowed IPs to follow carries only allowed IPs: send this with the last message");
+		return -EINVAL;
+	}
+	if (!nest || !req->peer[PTUN_A_PEER_ALLOWED_IPS]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest ?: attrs[PTUN_A_DEVICE_FLAGS],
+				    "a SET with more allowed IPs to follow needs allowed IPs");
+		if (nest)
+			NL_SET_ERR_ATTR_MISS(extack, nest,
+					     PTUN_A_PEER_ALLOWED_IPS);
+		else
+			NL_SET_ERR_ATTR_MISS(extack, NULL, PTUN_A_DEVICE_PEER);
+		return -EINVAL;
+	}
+	for (i = PTUN_A_PEER_PUBLIC_KEY; i <= PTUN_A_PEER_MAX; i++) {
+		if (!req->peer[i] || i == PTUN_A_PEER_ALLOWED_IPS)
+			continue;
+		NL_SET_ERR_MSG_ATTR(extack, req->peer[i],
+				    "a SET with more allowed IPs to follow carries only allowed IPs: send this with the last message");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Every SET of the device takes the staged allowed IPs off it: a request
+ * that continues them (from the socket that staged them) owns them from
+ * now on, any other request throws them away. Returns -ENOENT if the
+ * request continues a list that is not there.
+ */
+static int take_staged(struct ptun_device *ptun, struct set_request *req,
+		       struct netlink_ext_ack *extack)
+{
+	struct ptun_allowedips *staged;
+	bool ours;
+
+	mutex_lock(&ptun->lock);
+	staged = ptun->aips_staged;
+	ptun->aips_staged = NULL;
+	ours = staged && ptun->aips_staged_portid == req->portid &&
+	       ptun->aips_staged_net == req->net_cookie;
+	req->epoch = ptun->aips_epoch;
+	mutex_unlock(&ptun->lock);
+
+	if (!(req->flags & PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE)) {
+		ptun_allowedips_free(staged);
+		return 0;
+	}
+	if (!ours) {
+		ptun_allowedips_free(staged);
+		NL_SET_ERR_MSG_ATTR(extack, req->attrs[PTUN_A_DEVICE_FLAGS],
+				    "no allowed IPs staged by this socket on this device to continue");
+		return -ENOENT;
+	}
+	/* the entries of this message go after the staged ones */
+	req->allowed_ips = staged;
+	return 0;
+}
+
+/* Keeps a message's allowed IPs for the next one; the device is untouched. */
+static int put_staged(struct ptun_device *ptun, struct set_request *req,
+		      struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&ptun->lock);
+	if (req->epoch != ptun->aips_epoch) {
+		NL_SET_ERR_MSG(extack,
+			       "the device went down: the staged allowed IPs are gone, send them again");
+		return -EAGAIN;
+	}
+	ptun->aips_staged = req->allowed_ips;
+	ptun->aips_staged_portid = req->portid;
+	ptun->aips_staged_net = req->net_cookie;
+	req->allowed_ips = NULL;
 	return 0;
 }
 
@@ -669,9 +863,12 @@ static int prepare_peer(struct set_request *req,
 	int ret;
 
 	if (!nest)
-		return 0;
+		return check_staging(req, extack);
 	ret = nla_parse_nested(req->peer, PTUN_A_PEER_MAX, nest,
 			       ptun_peer_policy, extack);
+	if (ret)
+		return ret;
+	ret = check_staging(req, extack);
 	if (ret)
 		return ret;
 
@@ -949,6 +1146,11 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[PTUN_A_DEVICE_FLAGS])
 		req.flags = nla_get_u32(info->attrs[PTUN_A_DEVICE_FLAGS]);
+	req.portid = info->snd_portid;
+	req.net_cookie = genl_info_net(info)->net_cookie;
+	ret = take_staged(ptun, &req, extack);
+	if (ret)
+		goto out;
 	ret = prepare_private_key(&req, extack);
 	if (ret)
 		goto out;
@@ -963,6 +1165,10 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 
 	mutex_lock(&ptun->lock);
+	if (req.flags & PTUN_DEVICE_F_ALLOWED_IPS_MORE) {
+		ret = put_staged(ptun, &req, extack);
+		goto out_unlock;
+	}
 	ret = check_against_device(ptun, &req, &target, extack);
 	if (ret)
 		goto out_unlock;
@@ -977,6 +1183,7 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (req.peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
 			ptun_timers_persistent_keepalive(target);
 	}
+	ptun->config_gen++;
 out_unlock:
 	mutex_unlock(&ptun->lock);
 out:

@@ -18,8 +18,11 @@
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/inetdevice.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/string.h>
 
@@ -109,7 +112,7 @@ static void test_lookup(const struct ptun_allowedips *set,
 
 static void test_default_route(unsigned int *failed)
 {
-	struct ptun_allowedips *set = ptun_allowedips_alloc(2, GFP_KERNEL);
+	struct ptun_allowedips *set = ptun_allowedips_alloc(2);
 	struct in6_addr any6 = {}, a6 = v6(0x2001, 0xdb8, 1);
 	__be32 any4 = 0;
 
@@ -129,14 +132,149 @@ static void test_default_route(unsigned int *failed)
 	ptun_allowedips_free(set);
 }
 
+/* Overlapping prefixes: the longest that covers an address wins. */
+static void test_longest(unsigned int *failed)
+{
+	struct ptun_allowedips *set = ptun_allowedips_alloc(16);
+	struct in6_addr a6;
+	__be32 a4;
+
+	if (!check(set, "alloc", failed))
+		return;
+	/* added out of order, so that nodes go above and between others */
+	a4 = v4(10, 1, 2, 3);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 32), "add 10.1.2.3/32",
+	      failed);
+	a4 = v4(10, 0, 0, 0);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 8), "add 10/8", failed);
+	a4 = v4(10, 1, 0, 0);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 16), "add 10.1/16",
+	      failed);
+	a4 = v4(10, 1, 2, 128);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 25),
+	      "add 10.1.2.128/25", failed);
+	a4 = v4(10, 1, 3, 0);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 24), "add 10.1.3/24",
+	      failed);
+	/* 10.1.2/23 is a fork made by the two before: now an entry too */
+	a4 = v4(10, 1, 2, 0);
+	check(!ptun_allowedips_add(set, AF_INET, &a4, 23), "add 10.1.2/23",
+	      failed);
+	check(ptun_allowedips_add(set, AF_INET, &a4, 23) == -EEXIST,
+	      "fork made an entry is a duplicate then", failed);
+	check(ptun_allowedips_count(set) == 6, "six entries", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 2, 3)) == 32,
+	      "/32 wins over the shorter ones", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 2, 4)) == 23,
+	      "10.1.2.4 in /23", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 2, 200)) == 25,
+	      "10.1.2.200 in /25", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 3, 9)) == 24,
+	      "10.1.3.9 in /24", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 9, 9)) == 16,
+	      "10.1.9.9 in /16", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 200, 0, 1)) == 8,
+	      "10.200.0.1 in /8", failed);
+	check(ptun_allowedips_match_v4(set, v4(11, 1, 2, 3)) < 0,
+	      "11.1.2.3 nowhere", failed);
+	check(ptun_allowedips_match_v4(set, v4(10, 1, 2, 2)) == 23,
+	      "neighbour of a /32 falls back", failed);
+
+	a6 = v6(0xfd00, 1, 0x42);
+	check(!ptun_allowedips_add(set, AF_INET6, &a6, 128), "add /128",
+	      failed);
+	a6 = v6(0xfd00, 0, 0);
+	check(!ptun_allowedips_add(set, AF_INET6, &a6, 16), "add fd00::/16",
+	      failed);
+	a6 = v6(0xfd00, 1, 0x42);
+	check(ptun_allowedips_match_v6(set, &a6) == 128, "/128 wins", failed);
+	a6 = v6(0xfd00, 1, 0x43);
+	check(ptun_allowedips_match_v6(set, &a6) == 16,
+	      "neighbour of a /128 in /16", failed);
+	a6 = v6(0xfd01, 1, 0x42);
+	check(ptun_allowedips_match_v6(set, &a6) < 0, "fd01:: nowhere",
+	      failed);
+	check(ptun_allowedips_match_v4(set, v4(253, 0, 0, 0)) < 0,
+	      "IPv6 entries never match IPv4", failed);
+	ptun_allowedips_free(set);
+}
+
+/* A set is changed by building its replacement: what it leaves out is gone. */
+static void test_replace(unsigned int *failed)
+{
+	struct ptun_allowedips *old = ptun_allowedips_alloc(4);
+	struct ptun_allowedips *new = ptun_allowedips_alloc(4);
+	__be32 a, b;
+
+	if (!check(old && new, "alloc", failed))
+		goto out;
+	a = v4(192, 0, 2, 0);
+	b = v4(198, 51, 100, 0);
+	check(!ptun_allowedips_add(old, AF_INET, &a, 24) &&
+	      !ptun_allowedips_add(old, AF_INET, &b, 24) &&
+	      !ptun_allowedips_add(new, AF_INET, &b, 24), "add", failed);
+	check(ptun_allowedips_lookup_v4(old, v4(192, 0, 2, 1)) &&
+	      !ptun_allowedips_lookup_v4(new, v4(192, 0, 2, 1)),
+	      "a prefix left out of the replacement is removed", failed);
+	check(ptun_allowedips_lookup_v4(new, v4(198, 51, 100, 1)),
+	      "a prefix kept stays", failed);
+out:
+	ptun_allowedips_free(old);
+	ptun_allowedips_free(new);
+}
+
+#define RANDOM_PREFIXES	256
+#define RANDOM_LOOKUPS	2048
+
+/*
+ * Random prefixes, of few lengths and on few leading bits so that they
+ * overlap a lot, against a linear scan for the longest match.
+ */
+static void test_random(unsigned int *failed)
+{
+	static const u8 lens[] = { 0, 4, 8, 9, 16, 20, 24, 31, 32 };
+	struct ptun_allowedips *set = ptun_allowedips_alloc(RANDOM_PREFIXES);
+	__be32 *keys = kcalloc(RANDOM_PREFIXES, sizeof(*keys), GFP_KERNEL);
+	u8 *cidrs = kcalloc(RANDOM_PREFIXES, 1, GFP_KERNEL);
+	unsigned int i, j, n = 0, bad = 0;
+
+	if (!check(set && keys && cidrs, "alloc", failed))
+		goto out;
+	for (i = 0; i < RANDOM_PREFIXES; i++) {
+		u8 cidr = lens[get_random_u32() % ARRAY_SIZE(lens)];
+		__be32 key = htonl(get_random_u32() & 0xf0f000ff) &
+			     inet_make_mask(cidr);
+
+		if (ptun_allowedips_add(set, AF_INET, &key, cidr))
+			continue;	/* a duplicate */
+		keys[n] = key;
+		cidrs[n++] = cidr;
+	}
+	check(ptun_allowedips_count(set) == n, "count", failed);
+	for (i = 0; i < RANDOM_LOOKUPS; i++) {
+		__be32 addr = htonl(get_random_u32() & 0xf0f000ff);
+		int best = -1;
+
+		for (j = 0; j < n; j++)
+			if (!((addr ^ keys[j]) & inet_make_mask(cidrs[j])) &&
+			    cidrs[j] > best)
+				best = cidrs[j];
+		if (ptun_allowedips_match_v4(set, addr) != best)
+			bad++;
+	}
+	check(!bad, "trie agrees with a linear scan", failed);
+out:
+	kfree(cidrs);
+	kfree(keys);
+	ptun_allowedips_free(set);
+}
+
 static bool selftest_allowedips(void)
 {
 	struct ptun_allowedips *set;
 	unsigned int failed = 0;
 
-	check(!ptun_allowedips_alloc(PTUN_MAX_ALLOWED_IPS + 1, GFP_KERNEL),
-	      "oversized set refused", &failed);
-	set = ptun_allowedips_alloc(8, GFP_KERNEL);
+	set = ptun_allowedips_alloc(8);
 	if (!set) {
 		pr_err("FAIL: alloc\n");
 		return false;
@@ -145,6 +283,9 @@ static bool selftest_allowedips(void)
 	test_lookup(set, &failed);
 	ptun_allowedips_free(set);
 	test_default_route(&failed);
+	test_longest(&failed);
+	test_replace(&failed);
+	test_random(&failed);
 
 	if (failed)
 		pr_err("allowed IPs: %u checks failed\n", failed);

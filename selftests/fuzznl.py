@@ -55,7 +55,8 @@ NLM_F_DUMP = 0x300
 NLMSG_ERROR = 0x2
 NLMSG_DONE = 0x3
 NESTED = 0x8000
-MAX_ALLOWED = 64          # uapi/linux/ptun.h: at most 64 allowed IPs
+MAX_ALLOWED = 1 << 20     # module parameter max_allowed_ips, default
+F_REMOVE_PEER, F_MORE, F_CONTINUE = 1, 2, 4   # PTUN_DEVICE_F_*
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 CIPHERS = {1: "aes-256-gcm", 2: "chacha20-poly1305"}
 
@@ -85,7 +86,7 @@ PEER_POL = (8, {P_PUB: ("exact", 32), P_PSK: ("exact", 32),
 DEV_POL = (10, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
                D_PRIV: ("exact", 32), D_PUB: ("reject",),
                D_PORT: ("u16",), D_CIPHER: ("u16", 1, 2),
-               D_FLAGS: ("mask32", 1), D_PEER: ("nested", PEER_POL),
+               D_FLAGS: ("mask32", 7), D_PEER: ("nested", PEER_POL),
                D_STATS: ("reject",), D_MSS: ("u16",)})
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "mask32": 4}
 POLICY_ERR = {errno.EINVAL, errno.ERANGE}
@@ -269,10 +270,21 @@ def to_json(dev):
     return out
 
 
-def parse_reply(msg):
-    """A GET reply (nlmsghdr included) as the model holds a device."""
+def parse_reply(msg, prev=None):
+    """A GET reply (nlmsghdr included) as the model holds a device. A dump
+    message continuing prev's allowed IPs (same ifindex, no listen port)
+    adds them to prev and returns None."""
     tb = dict((k, v) for k, v in nlraw.attrs(msg[20:]))
-    dev = {"ifindex": struct.unpack("=I", tb[D_IFINDEX])[0],
+    idx = struct.unpack("=I", tb[D_IFINDEX])[0]
+    if prev and prev["ifindex"] == idx and D_PORT not in tb:
+        pt = dict(nlraw.attrs(tb[D_PEER]))
+        for _, entry in nlraw.attrs(pt.get(P_ALLOWED, b"")):
+            e = dict(nlraw.attrs(entry))
+            prev["peer"]["allowed"].append(
+                (struct.unpack("=H", e[A_FAMILY])[0], e[A_ADDR],
+                 e[A_PREFIX][0]))
+        return None
+    dev = {"ifindex": idx,
            "ifname": tb[D_IFNAME].rstrip(b"\0").decode(),
            "pub": tb.get(D_PUB), "port": struct.unpack("=H", tb[D_PORT])[0],
            "cipher": struct.unpack("=H", tb[D_CIPHER])[0],
@@ -295,6 +307,16 @@ def parse_reply(msg):
     return dev
 
 
+def parse_replies(replies):
+    """The devices a GET's replies describe, continuations merged."""
+    devs = []
+    for msg in replies:
+        dev = parse_reply(msg, devs[-1] if devs else None)
+        if dev:
+            devs.append(dev)
+    return devs
+
+
 def same(a, b):
     return to_json(a) == to_json(b)
 
@@ -311,6 +333,8 @@ class Model:
         self.locked = locked        # ifindexes whose port is not ours
         self.busy = busy_ports
         self.deny = deny
+        # ifindex -> allowed IPs a SET with F_MORE staged (this socket's)
+        self.staged = {}
         self.names = {}             # every device of the namespace
         for idx, name in socket.if_nameindex():
             self.names[name] = idx
@@ -361,11 +385,23 @@ class Model:
         if cmd == 1:
             if dump and D_IFINDEX not in tb and D_IFNAME not in tb:
                 return None, "dump all"
-            return None, f"get {self.lookup(tb)}"
+            idx = self.lookup(tb)
+            peer = self.devs[idx]["peer"]
+            n = len(peer["allowed"]) if peer else 0
+            # a "do" reply is one skb of NLMSG_GOODSIZE, rounded up to
+            # its slab: 80 entries always fit, 300 never
+            if not dump and n >= 300:
+                raise Bad({errno.EMSGSIZE}, f"get {idx}: {n} allowed IPs")
+            if not dump and n > 80:
+                raise Bad({0, errno.EMSGSIZE}, f"get {idx}: {n} allowed IPs")
+            return None, f"get {idx}"
         idx = self.lookup(tb)
-        return {idx: self.set(self.devs[idx], tb, idx)}, f"set {idx}"
+        # every SET of the device takes the staged list off it
+        staged = self.staged.pop(idx, None)
+        return {idx: self.set(self.devs[idx], tb, idx, staged)}, \
+            f"set {idx}"
 
-    def set(self, old, tb, idx):
+    def set(self, old, tb, idx, staged):
         errs, why = set(), []
 
         def bad(e, w):
@@ -374,6 +410,16 @@ class Model:
 
         dev = clone(old)
         flags = struct.unpack("=I", tb[D_FLAGS])[0] if D_FLAGS in tb else 0
+        prior = []
+        if flags & F_CONTINUE:
+            if staged is None:
+                bad(errno.ENOENT, "nothing staged to continue")
+            else:
+                prior = staged
+            if D_PEER not in tb:
+                bad(errno.EINVAL, "continued allowed IPs without a peer")
+        if flags & F_MORE:
+            return self.stage(old, tb, idx, flags, prior, errs, why, bad)
         priv = tb.get(D_PRIV)
         newpub = None
         if priv is not None and any(priv):
@@ -396,7 +442,7 @@ class Model:
             elif v6 is not None and len(v6) == 16 and not unicast6(v6):
                 bad(errno.EINVAL, "endpoint not another host's unicast")
             if P_ALLOWED in pt:
-                self.check_allowed(pt[P_ALLOWED], bad)
+                self.check_allowed(pt[P_ALLOWED], bad, prior)
         if D_MSS in tb and not mss_valid(struct.unpack("=H", tb[D_MSS])[0]):
             bad(errno.EINVAL, "MSS clamp out of range")
         # against the device
@@ -449,9 +495,31 @@ class Model:
             if P_KA in pt:
                 target["ka"] = struct.unpack("=H", pt[P_KA])[0]
             if P_ALLOWED in pt:
-                target["allowed"] = self.allowed_list(pt[P_ALLOWED])
+                target["allowed"] = prior + self.allowed_list(pt[P_ALLOWED])
+            elif flags & F_CONTINUE:
+                target["allowed"] = list(prior)
             dev["peer"] = target
         return dev
+
+    def stage(self, old, tb, idx, flags, prior, errs, why, bad):
+        """A SET with F_MORE: allowed IPs only, staged, the device as it
+        was."""
+        if flags & F_REMOVE_PEER:
+            bad(errno.EINVAL, "remove-peer with more to follow")
+        if any(k in tb for k in (D_PRIV, D_PUB, D_PORT, D_CIPHER,
+                                 D_STATS, D_MSS)):
+            bad(errno.EINVAL, "more to follow: allowed IPs only")
+        pt = vparse(tb[D_PEER], PEER_POL) if D_PEER in tb else {}
+        if P_ALLOWED not in pt:
+            bad(errno.EINVAL, "more to follow without allowed IPs")
+        if any(k != P_ALLOWED for k in pt):
+            bad(errno.EINVAL, "more to follow: allowed IPs only")
+        elif P_ALLOWED in pt:
+            self.check_allowed(pt[P_ALLOWED], bad, prior)
+        if errs:
+            raise Bad(errs, "; ".join(why))
+        self.staged[idx] = prior + self.allowed_list(pt[P_ALLOWED])
+        return clone(old)
 
     def busy_ports(self, idx):
         ports = set(self.busy)
@@ -461,15 +529,15 @@ class Model:
                 ports.add(d["port"])
         return ports
 
-    def check_allowed(self, data, bad):
+    def check_allowed(self, data, bad, prior=()):
         entries = walk(data)[0]
         if any(k & 0x3fff != 1 for k, _ in entries):
             bad(errno.EINVAL, "allowed IPs list holds other attributes")
             return
-        if len(entries) > MAX_ALLOWED:
+        if len(prior) + len(entries) > MAX_ALLOWED:
             bad(errno.E2BIG, "too many allowed IPs")
             return
-        seen = set()
+        seen = set(prior)
         for kind, entry in entries:
             if not kind & NESTED:
                 bad(errno.EINVAL, "allowed IP entry without NLA_F_NESTED")
@@ -551,12 +619,17 @@ class Sock:
         return self.send(self.header(16 + len(body), flags) + body)
 
     def get(self, idx, ptun_only=False):
-        err, replies = self.request(1, enc([(D_IFINDEX, u32(idx))]))
+        sel = enc([(D_IFINDEX, u32(idx))])
+        err, replies = self.request(1, sel)
+        if err == errno.EMSGSIZE:
+            # too many allowed IPs for one message: dump it
+            err, replies = self.request(1, sel, NLM_F_REQUEST | NLM_F_DUMP)
         if ptun_only and err == errno.EOPNOTSUPP:
             return None
-        if err or len(replies) != 1:
+        devs = parse_replies(replies)
+        if err or len(devs) != 1:
             raise SystemExit(f"GET {idx}: errno {err}")
-        return parse_reply(replies[0])
+        return devs[0]
 
 
 # ---- generation ----
@@ -652,8 +725,7 @@ class Gen:
         if r.random() < 0.4:
             x = r.random()
             n = (r.randint(0, 6) if x < 0.85 else
-                 r.choice((MAX_ALLOWED - 1, MAX_ALLOWED, MAX_ALLOWED + 1,
-                           r.randint(65, 300))))
+                 r.choice((63, 64, 65, r.randint(65, 300), 1500)))
             p.append((P_ALLOWED | NESTED,
                       [self.allowed_entry() for _ in range(n)]))
         if r.random() < 0.02:
@@ -681,7 +753,7 @@ class Gen:
                                     r.choice((1, 2)) if x < 0.9 else
                                     r.choice((0, 3, 0xffff)))))
         if r.random() < 0.06:
-            t.append((D_FLAGS, u32(r.choice((0, 1, 1, 2)))))
+            t.append((D_FLAGS, u32(r.choice((0, 1, 1, 2, 4, 6, 8)))))
         if r.random() < 0.05:
             t.append((D_MSS, u16(r.choice((0, 1, 2, 535, 536, 1380,
                                            65535)))))
@@ -795,9 +867,10 @@ def v4e(addr, plen, fam=AF_INET):
                          (A_PREFIX, bytes([plen]))])
 
 
-def net_list(n):
-    """n distinct valid IPv4 /32 entries"""
-    return [v4e([10, 9, i >> 8, i & 0xff], 32) for i in range(n)]
+def net_list(n, first=0):
+    """n distinct valid IPv4 /32 entries, from the first-th on"""
+    return [v4e([10, 9, i >> 8, i & 0xff], 32)
+            for i in range(first, first + n)]
 
 
 def regress_cases(name, gen, busy):
@@ -815,12 +888,50 @@ def regress_cases(name, gen, busy):
         ("a peer", peer(), 0),
         ("exactly 64 allowed IPs", peer(
             (P_ALLOWED | NESTED, net_list(64))), 0),
-        ("65 allowed IPs", peer((P_ALLOWED | NESTED, net_list(65))),
-         {errno.E2BIG}),
-        ("1000 allowed IPs", peer((P_ALLOWED | NESTED, net_list(1000))),
-         {errno.E2BIG}),
+        ("65 allowed IPs", peer((P_ALLOWED | NESTED, net_list(65))), 0),
+        ("1500 allowed IPs", peer((P_ALLOWED | NESTED, net_list(1500))),
+         0),
         ("300 invalid allowed IPs", peer((P_ALLOWED | NESTED, [
-            v4e([10, 0, 0, 1], 8)] * 300)), {errno.E2BIG}),
+            v4e([10, 0, 0, 1], 8)] * 300)), {EINVAL}),
+        # a long list in three messages (uapi/linux/ptun.h, "Long lists")
+        ("continuing with nothing staged", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), peer()[-1]], {errno.ENOENT}),
+        ("a first chunk", sel + [
+            (D_FLAGS, u32(F_MORE)),
+            (D_PEER | NESTED, [(P_ALLOWED | NESTED, net_list(1000))])], 0),
+        ("a middle chunk", sel + [(D_FLAGS, u32(F_MORE | F_CONTINUE)),
+                                  (D_PEER | NESTED, [(P_ALLOWED | NESTED,
+                                                      net_list(1000, 1000))])],
+         0),
+        ("the last chunk applies the 2500", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), (D_PEER | NESTED, [
+                (P_PUB, k1), (P_KA, u16(3)),
+                (P_ALLOWED | NESTED, net_list(500, 2000))])], 0),
+        ("continuing what was applied already", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), peer()[-1]], {errno.ENOENT}),
+        ("a first chunk again", sel + [
+            (D_FLAGS, u32(F_MORE)),
+            (D_PEER | NESTED, [(P_ALLOWED | NESTED, net_list(10))])], 0),
+        ("a last chunk repeating a staged entry: nothing changes", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), (D_PEER | NESTED, [
+                (P_ALLOWED | NESTED, net_list(2, 9))])], {errno.EEXIST}),
+        ("and the rejection discarded the staged list", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), peer()[-1]], {errno.ENOENT}),
+        ("a chunk with more to follow carries allowed IPs only", sel + [
+            (D_FLAGS, u32(F_MORE)), (D_PEER | NESTED, [
+                (P_KA, u16(1)), (P_ALLOWED | NESTED, net_list(1))])],
+         {EINVAL}),
+        ("a chunk with more to follow and a private key", sel + [
+            (D_FLAGS, u32(F_MORE)), (D_PRIV, k0), (D_PEER | NESTED, [
+                (P_ALLOWED | NESTED, net_list(1))])], {EINVAL}),
+        ("a chunk with more to follow and no allowed IPs", sel + [
+            (D_FLAGS, u32(F_MORE))], {EINVAL}),
+        ("a first chunk once more", sel + [
+            (D_FLAGS, u32(F_MORE)),
+            (D_PEER | NESTED, [(P_ALLOWED | NESTED, net_list(10))])], 0),
+        ("a SET that does not continue discards it", peer(), 0),
+        ("so continuing fails", sel + [
+            (D_FLAGS, u32(F_CONTINUE)), peer()[-1]], {errno.ENOENT}),
         ("an empty allowed-IPs nest clears the list", peer(
             (P_ALLOWED | NESTED, [])), 0),
         ("a duplicate allowed IP", peer((P_ALLOWED | NESTED, [
@@ -881,7 +992,7 @@ def regress_cases(name, gen, busy):
         ("the counters are read-only", sel + [(D_STATS | NESTED, [])],
          {EINVAL}),
         ("the peer flags are read-only", peer((P_FLAGS, u32(0))), {EINVAL}),
-        ("an unknown device flag", sel + [(D_FLAGS, u32(2))], {EINVAL}),
+        ("an unknown device flag", sel + [(D_FLAGS, u32(8))], {EINVAL}),
         ("cipher 0", sel + [(D_CIPHER, u16(0))], {ERANGE}),
         ("cipher 3", sel + [(D_CIPHER, u16(3))], {ERANGE}),
         ("MSS clamp 535", sel + [(D_MSS, u16(535))], {EINVAL}),
@@ -1051,8 +1162,7 @@ def fuzz(args):
                              f"errno {err}\n  {msg.hex()}")
             if effect:
                 model.devs.update(effect)
-            for reply in replies:
-                got = parse_reply(reply)
+            for got in parse_replies(replies):
                 dev = model.devs.get(got["ifindex"])
                 if dev and dev["port"] is not None and not same(got, dev):
                     raise Failed(f"message {i} ({kind}): GET reply differs "

@@ -37,13 +37,34 @@ int config_set_ifname(struct ptun_device *dev, const char *name)
 	return 0;
 }
 
+/*
+ * Room for element n of an array only ever grown by this, n elements of
+ * size long: the capacity doubles at each power of two, so that lists of
+ * 10^5 allowed IPs are not copied once per entry. NULL when out of memory
+ * (the array is left as it was).
+ */
+void *config_grow(void *array, size_t n, size_t size)
+{
+	size_t cap = 8;
+
+	if (n < cap) {
+		if (array)
+			return array;
+	} else if (n & (n - 1)) {
+		return array;
+	} else {
+		cap = 2 * n;
+	}
+	return realloc(array, cap * size);
+}
+
 int config_add_allowed_ip(struct ptun_peer *peer,
 			  const struct ptun_cidr *cidr)
 {
 	struct ptun_cidr *ips;
 
-	ips = realloc(peer->allowed_ips,
-		      (peer->n_allowed_ips + 1) * sizeof(*ips));
+	ips = config_grow(peer->allowed_ips, peer->n_allowed_ips,
+			  sizeof(*ips));
 	if (!ips)
 		return -ENOMEM;
 	ips[peer->n_allowed_ips++] = *cidr;
@@ -250,8 +271,8 @@ static int add_allowed_ip(struct ptun_device *dev,
 	unsigned int *lines;
 
 	if (dev->args.file) {
-		lines = realloc(dev->args.ip_lines,
-				(peer->n_allowed_ips + 1) * sizeof(*lines));
+		lines = config_grow(dev->args.ip_lines, peer->n_allowed_ips,
+				    sizeof(*lines));
 		if (!lines)
 			return -ENOMEM;
 		lines[peer->n_allowed_ips] = line;

@@ -127,6 +127,8 @@ int config_apply(struct ptun_device *dev, enum ptun_setting setting,
 		 const char *value, struct config_source *src);
 /* The name of a setting in messages: "allowed-ips", or "AllowedIPs". */
 const char *config_keyword(enum ptun_setting setting, bool file);
+/* realloc() for arrays grown one element at a time (config.c) */
+void *config_grow(void *array, size_t n, size_t size);
 int config_add_allowed_ip(struct ptun_peer *peer,
 			  const struct ptun_cidr *cidr);
 void config_free(struct ptun_device *dev);

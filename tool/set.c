@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptun set: one PTUN_CMD_SET_DEVICE request carrying everything given on
- * the command line; the *conf commands send theirs through here too. While
+ * the command line; the *conf commands send theirs through here too. A
+ * list of allowed IPs longer than one message holds goes first in chunks
+ * the kernel stages, the last chunk with everything else, which applies
+ * the whole (uapi/linux/ptun.h, "Long lists"). While
  * the request is built, every attribute's place in it is noted with the
  * argument (or config file line) it came from, so that when the kernel
  * points at an attribute (extack offset) the user is told which one it
@@ -20,6 +23,12 @@
 #include "conf.h"
 #include "config.h"
 #include "netlink.h"
+
+/*
+ * Allowed IPs per message: 1500 IPv6 entries take 60 000 bytes, within the
+ * 64 KiB an attribute can hold.
+ */
+#define SET_CHUNK	1500
 
 struct arg_span {
 	uint32_t start;
@@ -115,8 +124,19 @@ static struct nlattr *put_u16(struct nlmsghdr *nlh, uint16_t type,
 	return put(nlh, type, sizeof(v), &v);
 }
 
+/*
+ * What one message of a SET carries: the allowed IPs [from, to) and, in
+ * the last message only (!more), everything else.
+ */
+struct chunk {
+	size_t from;
+	size_t to;
+	bool more;
+	bool cont;
+};
+
 static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
-		       struct arg_map *map)
+		       struct arg_map *map, const struct chunk *ck)
 {
 	const struct ptun_peer *peer = &dev->peer;
 	const struct ptun_endpoint *ep = &peer->endpoint;
@@ -124,6 +144,8 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 	size_t i;
 
 	nest = mnl_attr_nest_start(nlh, PTUN_A_DEVICE_PEER);
+	if (ck->more)
+		goto allowed_ips;
 	if (peer->has & PEER_HAS_PUBLIC_KEY) {
 		a = put(nlh, PTUN_A_PEER_PUBLIC_KEY, PTUN_KEY_LEN,
 			peer->public_key);
@@ -150,9 +172,10 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 			    peer->keepalive);
 		MAP(map, a, dev, SET_KEEPALIVE, dev->args.keepalive);
 	}
+allowed_ips:
 	if (peer->has & PEER_HAS_ALLOWED_IPS) {
 		ips = mnl_attr_nest_start(nlh, PTUN_A_PEER_ALLOWED_IPS);
-		for (i = 0; i < peer->n_allowed_ips; i++) {
+		for (i = ck->from; i < ck->to; i++) {
 			const struct ptun_cidr *c = &peer->allowed_ips[i];
 
 			ip = mnl_attr_nest_start(nlh, PTUN_A_ALLOWED_IP);
@@ -178,11 +201,23 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 }
 
 static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
-			  struct arg_map *map)
+			  struct arg_map *map, const struct chunk *ck)
 {
+	uint32_t flags = dev->has & DEV_HAS_FLAGS ? dev->flags : 0;
 	struct nlattr *a;
 
 	mnl_attr_put_strz(nlh, PTUN_A_DEVICE_IFNAME, dev->ifname);
+	if (ck->more || ck->cont) {
+		flags = ck->more ? PTUN_DEVICE_F_ALLOWED_IPS_MORE : flags;
+		if (ck->cont)
+			flags |= PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE;
+		a = put(nlh, PTUN_A_DEVICE_FLAGS, sizeof(flags), &flags);
+		MAP(map, a, dev, SET_ALLOWED_IPS, dev->args.allowed_ips);
+	}
+	if (ck->more) {
+		build_peer(nlh, dev, map, ck);
+		return;
+	}
 	if (dev->has & DEV_HAS_PRIVATE_KEY) {
 		a = put(nlh, PTUN_A_DEVICE_PRIVATE_KEY, PTUN_KEY_LEN,
 			dev->private_key);
@@ -200,13 +235,13 @@ static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		a = put_u16(nlh, PTUN_A_DEVICE_MSS_CLAMP, dev->mss_clamp);
 		MAP(map, a, dev, SET_MSS_CLAMP, dev->args.mss_clamp);
 	}
-	if (dev->has & DEV_HAS_FLAGS) {
+	if (dev->has & DEV_HAS_FLAGS && !ck->cont) {
 		a = put(nlh, PTUN_A_DEVICE_FLAGS, sizeof(dev->flags),
 			&dev->flags);
 		MAP(map, a, dev, SET_REMOVE_PEER, NULL);
 	}
 	if (dev->has & DEV_HAS_PEER)
-		build_peer(nlh, dev, map);
+		build_peer(nlh, dev, map, ck);
 }
 
 static void report(const struct ptun_device *dev, const char *cmd,
@@ -243,6 +278,8 @@ static void report(const struct ptun_device *dev, const char *cmd,
 
 int device_set(const struct ptun_device *dev, const char *cmd)
 {
+	size_t n_ips = dev->peer.n_allowed_ips, per_msg = SET_CHUNK;
+	struct chunk ck = { 0 };
 	struct arg_map map = { 0 };
 	struct nlmsghdr *nlh;
 	struct nl_ack ack;
@@ -251,10 +288,12 @@ int device_set(const struct ptun_device *dev, const char *cmd)
 	int ret = 1;
 	char *buf;
 
+	if (!(dev->peer.has & PEER_HAS_ALLOWED_IPS))
+		n_ips = 0;
 	/* 64 bytes hold any one allowed IP, 512 everything else */
-	buf_size = 512 + 64 * dev->peer.n_allowed_ips;
+	buf_size = 512 + 64 * (n_ips < per_msg ? n_ips : per_msg);
 	buf = calloc(1, buf_size);
-	map.max = 16 + dev->peer.n_allowed_ips;
+	map.max = 16 + (n_ips < per_msg ? n_ips : per_msg);
 	map.spans = calloc(map.max, sizeof(*map.spans));
 	if (!buf || !map.spans) {
 		pr_err("out of memory");
@@ -263,13 +302,26 @@ int device_set(const struct ptun_device *dev, const char *cmd)
 
 	if (nl_open(&nl))
 		goto free_buf;
-	nlh = nl_request_start(&nl, buf, PTUN_CMD_SET_DEVICE, NLM_F_ACK);
-	map.nlh = nlh;
-	build_request(nlh, dev, &map);
-	if (nl_transact(&nl, nlh, NULL, NULL, &ack))
-		report(dev, cmd, &ack, &map);
-	else
-		ret = 0;
+	for (;;) {
+		ck.from = ck.to;
+		ck.to = n_ips - ck.from > per_msg ? ck.from + per_msg : n_ips;
+		ck.more = ck.to < n_ips;
+		memset(buf, 0, buf_size);
+		map.n = 0;
+		nlh = nl_request_start(&nl, buf, PTUN_CMD_SET_DEVICE,
+				       NLM_F_ACK);
+		map.nlh = nlh;
+		build_request(nlh, dev, &map, &ck);
+		if (nl_transact(&nl, nlh, NULL, NULL, &ack)) {
+			report(dev, cmd, &ack, &map);
+			break;
+		}
+		if (!ck.more) {
+			ret = 0;
+			break;
+		}
+		ck.cont = true;
+	}
 	if (!ret && ack.msg[0])
 		fprintf(stderr, "%s: %s %s: warning: %s\n", PROG_NAME, cmd,
 			dev->ifname, ack.msg);

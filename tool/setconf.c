@@ -26,15 +26,6 @@
 #include "conf.h"
 #include "key.h"
 
-static bool cidr_equal(const struct ptun_cidr *a, const struct ptun_cidr *b)
-{
-	if (a->family != b->family || a->prefix_len != b->prefix_len)
-		return false;
-	if (a->family == AF_INET)
-		return a->addr.v4.s_addr == b->addr.v4.s_addr;
-	return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
-}
-
 static bool endpoint_equal(const struct ptun_endpoint *a,
 			   const struct ptun_endpoint *b)
 {
@@ -45,29 +36,106 @@ static bool endpoint_equal(const struct ptun_endpoint *a,
 	return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
 }
 
-static bool has_cidr(const struct ptun_peer *peer, const struct ptun_cidr *c)
+/* Any total order of subnets, for sorting and finding duplicates. */
+static int cidr_cmp(const struct ptun_cidr *a, const struct ptun_cidr *b)
 {
-	size_t i;
-
-	for (i = 0; i < peer->n_allowed_ips; i++)
-		if (cidr_equal(&peer->allowed_ips[i], c))
-			return true;
-	return false;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->prefix_len != b->prefix_len)
+		return a->prefix_len < b->prefix_len ? -1 : 1;
+	if (a->family == AF_INET)
+		return memcmp(&a->addr.v4, &b->addr.v4, sizeof(a->addr.v4));
+	return memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
 }
 
-/* The same set of subnets, whatever the order. */
+static int cidr_qsort_cmp(const void *a, const void *b)
+{
+	return cidr_cmp(a, b);
+}
+
+/* A list's entry and where it was, so that a sort can be undone. */
+struct cidr_at {
+	struct ptun_cidr c;
+	size_t at;
+};
+
+static int cidr_at_cmp(const void *pa, const void *pb)
+{
+	const struct cidr_at *a = pa, *b = pb;
+	int ret = cidr_cmp(&a->c, &b->c);
+
+	if (ret)
+		return ret;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/*
+ * For each of the n subnets of list, whether an equal one comes before
+ * it: sorting keeps this O(n log n) for lists of 10^5 entries. NULL when
+ * out of memory.
+ */
+static bool *find_repeats(const struct ptun_cidr *list, size_t n)
+{
+	bool *repeat = calloc(n ? n : 1, sizeof(*repeat));
+	struct cidr_at *v = calloc(n ? n : 1, sizeof(*v));
+	size_t i;
+
+	if (!repeat || !v) {
+		free(repeat);
+		free(v);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		v[i].c = list[i];
+		v[i].at = i;
+	}
+	qsort(v, n, sizeof(*v), cidr_at_cmp);
+	for (i = 1; i < n; i++)
+		if (!cidr_cmp(&v[i - 1].c, &v[i].c))
+			repeat[v[i].at] = true;
+	free(v);
+	return repeat;
+}
+
+/* A sorted copy of a peer's subnets, each once; NULL when out of memory. */
+static struct ptun_cidr *sorted_unique(const struct ptun_peer *p, size_t *n)
+{
+	struct ptun_cidr *v = malloc((p->n_allowed_ips + 1) * sizeof(*v));
+	size_t i, k = 0;
+
+	if (!v)
+		return NULL;
+	if (p->n_allowed_ips)
+		memcpy(v, p->allowed_ips, p->n_allowed_ips * sizeof(*v));
+	qsort(v, p->n_allowed_ips, sizeof(*v), cidr_qsort_cmp);
+	for (i = 0; i < p->n_allowed_ips; i++)
+		if (!k || cidr_cmp(&v[k - 1], &v[i]))
+			v[k++] = v[i];
+	*n = k;
+	return v;
+}
+
+/*
+ * The same set of subnets, whatever the order. Out of memory says "not
+ * the same": the list is then sent, which is never wrong.
+ */
 static bool same_allowed_ips(const struct ptun_peer *a,
 			     const struct ptun_peer *b)
 {
-	size_t i;
+	struct ptun_cidr *va, *vb;
+	bool same = false;
+	size_t na, nb, i;
 
-	for (i = 0; i < a->n_allowed_ips; i++)
-		if (!has_cidr(b, &a->allowed_ips[i]))
-			return false;
-	for (i = 0; i < b->n_allowed_ips; i++)
-		if (!has_cidr(a, &b->allowed_ips[i]))
-			return false;
-	return true;
+	va = sorted_unique(a, &na);
+	vb = sorted_unique(b, &nb);
+	if (va && vb && na == nb) {
+		same = true;
+		for (i = 0; i < na && same; i++)
+			same = !cidr_cmp(&va[i], &vb[i]);
+	}
+	free(va);
+	free(vb);
+	return same;
 }
 
 /* Appends c to req's list, with the file line it came from (0: none). */
@@ -77,8 +145,8 @@ static int req_add_ip(struct ptun_device *req, const struct ptun_cidr *c,
 	struct ptun_peer *peer = &req->peer;
 	unsigned int *lines;
 
-	lines = realloc(req->args.ip_lines,
-			(peer->n_allowed_ips + 1) * sizeof(*lines));
+	lines = config_grow(req->args.ip_lines, peer->n_allowed_ips,
+			    sizeof(*lines));
 	if (!lines)
 		return -1;
 	lines[peer->n_allowed_ips] = line;
@@ -92,21 +160,40 @@ static int req_set_ips(struct ptun_device *req,
 		       const struct ptun_peer *cur)
 {
 	const struct ptun_peer *wp = &want->peer;
-	size_t i;
+	size_t i, n_cur = cur ? cur->n_allowed_ips : 0;
+	struct ptun_cidr *all;
+	bool *repeat = NULL;
+	int ret = -1;
 
 	req->peer.has |= PEER_HAS_ALLOWED_IPS;
-	for (i = 0; cur && i < cur->n_allowed_ips; i++)
+	/* the device's list, then the file's entries not in it yet */
+	all = malloc((n_cur + wp->n_allowed_ips + 1) * sizeof(*all));
+	if (!all)
+		return -1;
+	if (n_cur)
+		memcpy(all, cur->allowed_ips, n_cur * sizeof(*all));
+	if (wp->n_allowed_ips)
+		memcpy(all + n_cur, wp->allowed_ips,
+		       wp->n_allowed_ips * sizeof(*all));
+	repeat = find_repeats(all, n_cur + wp->n_allowed_ips);
+	if (!repeat)
+		goto out;
+	for (i = 0; i < n_cur; i++)
 		if (req_add_ip(req, &cur->allowed_ips[i], 0))
-			return -1;
+			goto out;
 	for (i = 0; i < wp->n_allowed_ips; i++) {
-		if (has_cidr(&req->peer, &wp->allowed_ips[i]))
+		if (repeat[n_cur + i])
 			continue;
 		if (req_add_ip(req, &wp->allowed_ips[i],
 			       want->args.ip_lines ? want->args.ip_lines[i] :
 			       0))
-			return -1;
+			goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(repeat);
+	free(all);
+	return ret;
 }
 
 /* The whole peer of the file, as a new peer gets it. */

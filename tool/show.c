@@ -25,6 +25,8 @@
 struct device_list {
 	struct ptun_device *devs;
 	size_t n;
+	/* the configuration changed during the dump: take it again */
+	bool interrupted;
 };
 
 /* ---- reply parsing ---- */
@@ -206,12 +208,35 @@ static int parse_device(const struct nlmsghdr *nlh, struct ptun_device *dev)
 	return 0;
 }
 
+/* The ifindex a reply names, 0 if none. */
+static uint32_t reply_ifindex(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == PTUN_A_DEVICE_IFINDEX &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			return mnl_attr_get_u32(attr);
+	return 0;
+}
+
+/*
+ * A device whose allowed IPs do not fit one message comes in several in a
+ * row, the next ones naming the same ifindex with more allowed IPs: they
+ * add to the device already parsed.
+ */
 static int device_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct device_list *list = data;
 	struct ptun_device *devs;
+	uint32_t ifindex;
 	int ret;
 
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		list->interrupted = true;
+	ifindex = reply_ifindex(nlh);
+	if (list->n && ifindex && list->devs[list->n - 1].ifindex == ifindex)
+		return parse_device(nlh, &list->devs[list->n - 1]);
 	devs = realloc(list->devs, (list->n + 1) * sizeof(*devs));
 	if (!devs)
 		return -ENOMEM;
@@ -231,33 +256,54 @@ static void free_devices(struct device_list *list)
 	free(list->devs);
 }
 
+/* dumps retried when the configuration changed under them */
+#define DUMP_TRIES	3
+
+static void free_devices(struct device_list *list);
+
 /* ifname NULL: every ptun device of the namespace; cmd names the command */
 static int fetch_for(const char *ifname, struct device_list *list,
 		     const char *cmd)
 {
 	char buf[NL_SMALL_REQUEST];
+	unsigned int tries = 0;
 	struct nlmsghdr *nlh;
+	bool dump = !ifname;
 	struct nl_ack ack;
 	struct nl nl;
-	int ret = 0;
+	int ret;
 
 	if (nl_open(&nl))
 		return -1;
-	if (ifname) {
-		nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE,
-				       NLM_F_ACK);
+again:
+	nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE,
+			       dump ? NLM_F_DUMP : NLM_F_ACK);
+	if (ifname)
 		mnl_attr_put_strz(nlh, PTUN_A_DEVICE_IFNAME, ifname);
-	} else {
-		nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE,
-				       NLM_F_DUMP);
+	ret = nl_transact(&nl, nlh, device_cb, list, &ack);
+	/*
+	 * A device too big for one reply is dumped (several messages); a
+	 * dump the configuration changed under is taken again, a few times.
+	 */
+	if ((ret && ack.error == -EMSGSIZE && !dump) ||
+	    (!ret && list->interrupted && tries++ < DUMP_TRIES)) {
+		free_devices(list);
+		memset(list, 0, sizeof(*list));
+		nl_kernel_refused = false;
+		dump = true;
+		goto again;
 	}
-	if (nl_transact(&nl, nlh, device_cb, list, &ack)) {
+	if (ret) {
 		if (ack.error == -EBADMSG && !ack.msg[0])
 			pr_err("%s %s: malformed reply from the kernel", cmd,
 			       ifname ? ifname : "all");
 		else
 			pr_err("%s %s: %s", cmd, ifname ? ifname : "all",
 			       ack.msg[0] ? ack.msg : strerror(-ack.error));
+		ret = -1;
+	} else if (list->interrupted) {
+		pr_err("%s %s: the configuration kept changing while it was read",
+		       cmd, ifname ? ifname : "all");
 		ret = -1;
 	} else if (ifname && list->n != 1) {
 		pr_err("%s %s: expected one device in the reply, got %zu",

@@ -40,8 +40,10 @@ struct built {
 	struct arg_map map;
 };
 
+/* one message carrying every allowed IP of dev */
 static void build(struct built *b, const struct ptun_device *dev)
 {
+	struct chunk ck = { .to = dev->peer.n_allowed_ips };
 	struct nl nl = { .family = 0x42 };
 
 	memset(b, 0, sizeof(*b));
@@ -49,7 +51,7 @@ static void build(struct built *b, const struct ptun_device *dev)
 	b->map.spans = b->spans;
 	b->map.max = 64;
 	b->map.nlh = b->nlh;
-	build_request(b->nlh, dev, &b->map);
+	build_request(b->nlh, dev, &b->map, &ck);
 }
 
 /* The first attribute of type in parent, or at the top level if NULL */

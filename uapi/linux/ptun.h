@@ -15,8 +15,8 @@
  * As a "do" request it must carry exactly one of PTUN_A_DEVICE_IFINDEX or
  * PTUN_A_DEVICE_IFNAME and answers with one message describing that device.
  * As a dump request (NLM_F_DUMP) it may carry neither, and then describes
- * every ptun device of the namespace, one message each; with a selector it
- * describes that device only. A reply looks like:
+ * every ptun device of the namespace; with a selector it describes that
+ * device only. A reply looks like:
  *
  *    PTUN_A_DEVICE_IFINDEX: NLA_U32
  *    PTUN_A_DEVICE_IFNAME: NLA_NUL_STRING, at most IFNAMSIZ - 1 characters
@@ -44,6 +44,18 @@
  *
  * The private key and the preshared key are write-only: no reply ever
  * carries them.
+ *
+ * A "do" request answers -EMSGSIZE (with an extended ack message) when the
+ * device's allowed IPs do not fit one message: dump it instead. A dump
+ * describes a device whose allowed IPs do not fit one message in several
+ * consecutive messages: the first carries everything above with the first
+ * allowed IPs, each next one only PTUN_A_DEVICE_IFINDEX,
+ * PTUN_A_DEVICE_IFNAME and PTUN_A_DEVICE_PEER holding PTUN_A_PEER_PUBLIC_KEY
+ * and PTUN_A_PEER_ALLOWED_IPS with the next allowed IPs, in order. A
+ * message naming the same ifindex as the one before it in the dump is such
+ * a continuation. If the configuration changed between two messages of a
+ * dump, the later one carries NLM_F_DUMP_INTR: the reader should dump
+ * again.
  *
  * PTUN_CMD_SET_DEVICE
  * -------------------
@@ -75,8 +87,11 @@
  *                             if lower) after the IP and TCP headers,
  *                             536-65535 that many bytes. Other values are
  *                             refused (-EINVAL).
- *    PTUN_A_DEVICE_FLAGS: NLA_U32, PTUN_DEVICE_F_REMOVE_PEER removes the
- *                         peer (and its keys) before the rest is applied
+ *    PTUN_A_DEVICE_FLAGS: NLA_U32, absent means 0. PTUN_DEVICE_F_REMOVE_PEER
+ *                         removes the peer (and its keys) before the rest
+ *                         is applied; PTUN_DEVICE_F_ALLOWED_IPS_MORE and
+ *                         PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE: see "Long
+ *                         lists" below
  *    PTUN_A_DEVICE_PEER: NLA_NESTED
  *        PTUN_A_PEER_PUBLIC_KEY: the peer's X25519 public key. Setting a
  *            key different from the current peer's replaces the peer: its
@@ -94,9 +109,43 @@
  *            address instead)
  *        PTUN_A_PEER_PERSISTENT_KEEPALIVE: NLA_U16 seconds, 0 turns it off
  *        PTUN_A_PEER_ALLOWED_IPS: the complete new list of inner subnets
- *            (replace semantics; an empty nest clears the list), at most
- *            64 entries (else -E2BIG), each once (else -EEXIST). Host bits
- *            below the prefix length must be zero.
+ *            (replace semantics; an empty nest clears the list, an absent
+ *            one keeps it), at most the module parameter max_allowed_ips
+ *            entries (default 1048576, else -E2BIG), each once (else
+ *            -EEXIST). Host bits below the prefix length must be zero
+ *            (else -EINVAL). The list is matched longest prefix first, in
+ *            time bounded by the address length, not by the list's size.
+ *
+ * Long lists
+ * ----------
+ * A list too long for one message (an attribute is at most 64 KiB long:
+ * about 1600 IPv6 or 2300 IPv4 entries) is sent in several SETs, and still
+ * applied all or nothing:
+ *
+ *  1. The first SET carries PTUN_DEVICE_F_ALLOWED_IPS_MORE and the first
+ *     entries. The kernel only stages them: nothing changes on the device.
+ *  2. Each middle SET carries PTUN_DEVICE_F_ALLOWED_IPS_MORE and
+ *     PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE and the next entries, staged too.
+ *  3. The last SET carries PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE without
+ *     PTUN_DEVICE_F_ALLOWED_IPS_MORE, the last entries (an absent
+ *     PTUN_A_PEER_ALLOWED_IPS counts as none) and any other attribute of
+ *     an ordinary SET. It is applied as one SET whose allowed IPs are all
+ *     the staged entries followed by its own: the staged list becomes the
+ *     peer's (the peer this last message names) at once, or nothing
+ *     changes.
+ *
+ * A SET with PTUN_DEVICE_F_ALLOWED_IPS_MORE carries nothing but the device
+ * selector, PTUN_A_DEVICE_FLAGS and PTUN_A_DEVICE_PEER holding only
+ * PTUN_A_PEER_ALLOWED_IPS (else -EINVAL). A SET with
+ * PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE must carry PTUN_A_DEVICE_PEER, and
+ * needs a list staged by the same netlink socket (portid) on this device
+ * (else -ENOENT). The staged list is one per device, bounded by
+ * max_allowed_ips (else -E2BIG), and is discarded, with nothing applied,
+ * by: any SET of this device that does not continue it (another socket's,
+ * or one without PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE), any rejected SET of
+ * this device, the device going down (a staging SET that raced with it
+ * fails with -EAGAIN) or being deleted. A socket that stages and goes away
+ * leaves the list staged until one of these happens.
  *
  * Counters
  * --------
@@ -139,7 +188,13 @@ enum ptun_cipher {
 
 enum ptun_device_flag {
 	PTUN_DEVICE_F_REMOVE_PEER = 1U << 0,
-	__PTUN_DEVICE_F_ALL = PTUN_DEVICE_F_REMOVE_PEER
+	/* more allowed IPs follow in the next SET: see "Long lists" above */
+	PTUN_DEVICE_F_ALLOWED_IPS_MORE = 1U << 1,
+	/* this SET continues the allowed IPs staged by the previous ones */
+	PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE = 1U << 2,
+	__PTUN_DEVICE_F_ALL = PTUN_DEVICE_F_REMOVE_PEER |
+			      PTUN_DEVICE_F_ALLOWED_IPS_MORE |
+			      PTUN_DEVICE_F_ALLOWED_IPS_CONTINUE
 };
 
 enum ptun_device_attr {
