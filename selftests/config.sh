@@ -245,4 +245,25 @@ check_fails "an unprivileged user cannot show" \
 check_match "show is refused as not permitted" 'not permitted' "$LAST_ERR"
 check_eq "the unprivileged set changed nothing" 2 "$(ptun_in a show ptun0 listen-port)"
 
+# A name the resolver cannot answer yet (the guest has no DNS server:
+# EAI_AGAIN) is looked up a bounded number of times, then refused.
+name=endpoint.ptun.example
+start=$SECONDS
+check_fails "a name that cannot be resolved yet: refused in the end" \
+	in_ns a timeout 90 "$PTUN" set ptun0 endpoint "$name:51820"
+took=$((SECONDS - start))
+diag "the default retries took ${took}s"
+check_match "and the user is told why" \
+	"^ptun: cannot resolve '$name:51820' for endpoint: Temporary failure in name resolution\$" \
+	"$LAST_ERR"
+check "after about 8 s of retries, not forever" test "$took" -ge 7 -a "$took" -lt 80
+start=$SECONDS
+check_fails "PTUN_ENDPOINT_RESOLUTION_RETRIES=0: no retry" \
+	in_ns a env PTUN_ENDPOINT_RESOLUTION_RETRIES=0 timeout 90 "$PTUN" \
+	set ptun0 endpoint "$name:51820"
+diag "without retries: $((SECONDS - start))s"
+check "without retries, at once" test $((SECONDS - start)) -lt "$((took - 5))"
+check_eq "neither changed the endpoint" "(none)" \
+	"$(ptun_in a show ptun0 endpoint)"
+
 ktap_done

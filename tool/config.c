@@ -174,6 +174,34 @@ out:
 	return ret;
 }
 
+/*
+ * How often a name whose lookup failed for now (EAI_AGAIN: no answer from
+ * the resolver yet, as at boot before the network is up) is looked up
+ * again: PTUN_ENDPOINT_RESOLUTION_RETRIES, default 5, "infinite" for no
+ * limit. The waits double from 0.25 s up to 8 s, so the default gives up
+ * after about 8 seconds.
+ */
+#define RESOLVE_RETRIES_DEFAULT	5
+#define RESOLVE_WAIT_FIRST_MS	250
+#define RESOLVE_WAIT_MAX_MS	8000
+
+static long resolve_retries(void)
+{
+	const char *env = getenv("PTUN_ENDPOINT_RESOLUTION_RETRIES");
+	unsigned long v;
+
+	if (!env)
+		return RESOLVE_RETRIES_DEFAULT;
+	if (!strcmp(env, "infinite"))
+		return -1;
+	if (parse_uint(env, 1000000, &v)) {
+		pr_err("ignoring PTUN_ENDPOINT_RESOLUTION_RETRIES='%s': not a number or 'infinite'",
+		       env);
+		return RESOLVE_RETRIES_DEFAULT;
+	}
+	return (long)v;
+}
+
 static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
 			    const char *arg, const struct config_source *src)
 {
@@ -182,12 +210,21 @@ static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
 		.ai_socktype = SOCK_DGRAM,
 		.ai_protocol = IPPROTO_UDP,
 	};
+	unsigned int wait_ms = RESOLVE_WAIT_FIRST_MS;
+	long retries = resolve_retries();
 	struct addrinfo *res;
 	int ret;
 
-	do {
+	for (;;) {
 		ret = getaddrinfo(host, NULL, &hints, &res);
-	} while (ret == EAI_AGAIN);
+		if (ret != EAI_AGAIN || !retries)
+			break;
+		if (retries > 0)
+			retries--;
+		usleep(wait_ms * 1000);
+		if (wait_ms < RESOLVE_WAIT_MAX_MS)
+			wait_ms *= 2;
+	}
 	if (ret) {
 		src_err(src, "cannot resolve '%s' for %s: %s", arg,
 			src->keyword,
