@@ -17,6 +17,10 @@
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
 #                     DKMS builds and installs it for every kernel with
 #                     headers (DKMS_KERNELS), and for each kernel to come
+#   make deb          Debian packages ptun-dkms and ptun-tools in build/deb/,
+#                     built from a copy of the tree, checked by lintian
+#   make deb-test     those packages installed with apt into a fresh bookworm
+#                     root (debootstrap, cached in ~/.cache/ptun/), checked there
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
 #   make deps         install the Debian packages all this needs
@@ -70,7 +74,7 @@ CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
 .PHONY: all module tool deps check check-debug demo bench bench-rekey install \
-	install-doc install-quick dkms-src dkms-install clean \
+	install-doc install-quick dkms-src dkms-install deb deb-test clean \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
 all: module tool
@@ -167,6 +171,13 @@ dkms-install: dkms-src
 	set -e; for k in $(DKMS_KERNELS); do \
 		dkms $(DKMS_FLAGS) install -m ptun -v $(VERSION) -k $$k; \
 	done
+
+# debian/ builds them (scripts/deb-build); the tree itself stays clean
+deb:
+	scripts/deb-build build/deb
+
+deb-test:
+	scripts/deb-test
 
 # The manual pages and the bash completions: nothing to build
 install-doc:
