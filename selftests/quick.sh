@@ -197,6 +197,7 @@ quick_run "up sa by name" sa up ptun0
 quick_run "up sb by path" sb up "$SB_CONF"
 expected=$(jq -n -S -c --arg self "$(cat "$TMP/site1.pub")" --arg peer "$(cat "$TMP/site2.pub")" '{
 	ifname: "ptun0", public_key: $self, listen_port: 51820, cipher: "aes-256-gcm",
+	mss_clamp: "off",
 	peer: { public_key: $peer, preshared_key: false, endpoint: "192.0.2.2:51820",
 		persistent_keepalive: 0,
 		allowed_ips: ["10.10.0.2/32", "10.2.0.0/24", "fd10::2/128"] } }')
