@@ -25,6 +25,7 @@
 #include <crypto/chacha20poly1305.h>
 #include <linux/bottom_half.h>
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -200,11 +201,24 @@ static struct aead_request *req_of(struct crypt_req *cr)
 	return (void *)cr + ALIGN(sizeof(*cr), __alignof__(struct aead_request));
 }
 
+/*
+ * A request that went asynchronous completes here, on the AEAD driver's
+ * context (cryptd's work item for AES-NI). @done may drop the last
+ * reference to the device, and rmmod waits for the devices, not for us:
+ * module exit's rcu_barrier() waits for RCU callbacks and its
+ * destroy_workqueue() for ptun_wq, neither for the driver's work item, and
+ * free_module()'s synchronize_rcu() covers only what runs with BH off.
+ * So crypt_api() takes a module reference for every request that returns
+ * -EINPROGRESS, and it is dropped here as the very last thing: while it
+ * is held, delete_module() refuses to start, and what runs after the
+ * put is this function's return, as for any module's callback.
+ */
 static void crypt_done(void *data, int err)
 {
 	local_bh_disable();
 	finish(data, req_of(data), err);
 	local_bh_enable();
+	module_put(THIS_MODULE);
 }
 
 /* The callback's signature before 6.3, see compat.h */
@@ -260,8 +274,20 @@ static void crypt_api(struct sk_buff *skb, struct crypto_aead *tfm,
 	aead_request_set_crypt(req, sg, sg, cryptlen, cr->nonce);
 
 	ret = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
-	if (ret == -EINPROGRESS)
+	if (ret == -EINPROGRESS) {
+		/*
+		 * Dropped at the end of crypt_done(). Taken after the
+		 * request was handed over, yet before its completion runs:
+		 * cryptd, the only asynchronous gcm(aes) ptun meets (AES-NI
+		 * when the FPU is busy), completes from a work item it
+		 * queued on this CPU, which cannot run before this softirq
+		 * section ends. Taken before submitting instead, every
+		 * message would pay an atomic on a shared counter, and
+		 * rmmod under AES traffic would fail while any is in flight.
+		 */
+		__module_get(THIS_MODULE);
 		return;
+	}
 	finish(cr, req, ret);
 }
 

@@ -14,6 +14,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -39,6 +40,31 @@ static unsigned int handshake_load_mark = PTUN_HS_QUEUE_MAX / 8;
 module_param(handshake_load_mark, uint, 0644);
 MODULE_PARM_DESC(handshake_load_mark,
 		 "queued handshake messages from which a valid mac2 (a cookie) is demanded; 0: always (default 512)");
+
+#ifdef PTUN_DEBUG
+/*
+ * Test hooks, in PTUN_DEBUG=1 builds only: a delay in our initiation work
+ * just before it takes hs_lock widens the window in which ndo_stop or a
+ * SET can run between the work being queued and the initiation being
+ * built, so that selftests/downup.sh and keyrace.sh hit it every round.
+ */
+static unsigned int test_delay_initiate_ms;
+module_param(test_delay_initiate_ms, uint, 0644);
+MODULE_PARM_DESC(test_delay_initiate_ms,
+		 "milliseconds our initiation work sleeps before it takes the handshake lock (testing)");
+
+static void test_delay_initiate(void)
+{
+	unsigned int ms = READ_ONCE(test_delay_initiate_ms);
+
+	if (ms)
+		msleep(ms);
+}
+#else
+static inline void test_delay_initiate(void)
+{
+}
+#endif
 
 static void drop(struct ptun_device *ptun, enum ptun_stats_attr reason,
 		 const char *why)
@@ -71,11 +97,12 @@ static void initiate(struct work_struct *work)
 	struct ptun_peer *peer = container_of(work, struct ptun_peer,
 					      initiate_work);
 	struct ptun_device *ptun = peer->ptun;
+	struct ptun_noise_keys *keys = NULL;
 	struct ptun_msg_initiation msg;
-	struct ptun_noise_keys *keys;
 	struct ptun_endpoint ep;
 	int ret;
 
+	test_delay_initiate();
 	mutex_lock(&peer->hs_lock);
 	/*
 	 * ptun_stop() resets the handshake after this work is done, but the

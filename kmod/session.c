@@ -7,7 +7,10 @@
  * sleep.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/ptun.h>
 
@@ -17,11 +20,31 @@
 #include "peer.h"
 #include "session.h"
 
+#ifdef PTUN_DEBUG
+/*
+ * Test hook, in PTUN_DEBUG=1 builds only: REJECT_AFTER_TIME in seconds,
+ * short enough for selftests/expiry.sh to watch sessions expire. Each
+ * session's erasure is logged with its age (pr_debug, on in these builds).
+ */
+static unsigned int test_reject_after_time = PTUN_REJECT_AFTER_TIME;
+module_param(test_reject_after_time, uint, 0644);
+MODULE_PARM_DESC(test_reject_after_time,
+		 "seconds after which session keys are refused and erased (testing; default 180)");
+
+unsigned int ptun_session_reject_after_time(void)
+{
+	return max(READ_ONCE(test_reject_after_time), 1U);
+}
+#endif
+
 static void free_session(struct work_struct *work)
 {
 	struct ptun_session *s = container_of(to_rcu_work(work),
 					      struct ptun_session, free_work);
 
+	pr_debug("session %08x: keys erased at %llu ms\n",
+		 le32_to_cpu(s->local_index),
+		 (ktime_get_coarse_boottime_ns() - s->birth_ns) / NSEC_PER_MSEC);
 	ptun_crypt_key_destroy(&s->send_key);
 	ptun_crypt_key_destroy(&s->recv_key);
 	ptun_peer_put(s->peer);
@@ -178,7 +201,8 @@ void ptun_session_clear(struct ptun_session_slots *slots)
 }
 
 /*
- * Retires every session past REJECT_AFTER_TIME, erasing its keys, and
+ * Retires every session past REJECT_AFTER_TIME (the test parameter in
+ * debug builds), erasing its keys, and
  * returns when the oldest remaining one reaches it (coarse boottime ns),
  * 0 if none remains.
  */
@@ -188,8 +212,8 @@ u64 ptun_session_expire(struct ptun_session_slots *slots)
 		&slots->next, &slots->cur, &slots->prev
 	};
 	struct ptun_session *old[ARRAY_SIZE(p)] = {};
+	unsigned int i, reject = ptun_session_reject_after_time();
 	u64 first_birth = U64_MAX;
-	unsigned int i;
 
 	spin_lock_bh(&slots->lock);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
@@ -198,7 +222,7 @@ u64 ptun_session_expire(struct ptun_session_slots *slots)
 		s = slot(slots, p[i]);
 		if (!s)
 			continue;
-		if (ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME)) {
+		if (ptun_session_is_old(s, reject)) {
 			RCU_INIT_POINTER(*p[i], NULL);
 			old[i] = s;
 		} else {
@@ -210,7 +234,7 @@ u64 ptun_session_expire(struct ptun_session_slots *slots)
 		retire(old[i]);
 	if (first_birth == U64_MAX)
 		return 0;
-	return first_birth + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
+	return first_birth + reject * NSEC_PER_SEC;
 }
 
 bool ptun_session_index_used(struct ptun_session_slots *slots, __le32 index)
@@ -238,7 +262,7 @@ bool ptun_session_is_old(const struct ptun_session *s, u64 seconds)
 static bool usable(struct ptun_session *s)
 {
 	return s && !READ_ONCE(s->dead) &&
-	       !ptun_session_is_old(s, PTUN_REJECT_AFTER_TIME) &&
+	       !ptun_session_is_old(s, ptun_session_reject_after_time()) &&
 	       refcount_inc_not_zero(&s->refs);
 }
 
@@ -380,11 +404,13 @@ bool ptun_session_selftest(void)
 	}
 	ptun_session_install(&slots, a);
 	deadline = ptun_session_expire(&slots);
-	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
+	pass &= deadline == a->birth_ns +
+			    ptun_session_reject_after_time() * NSEC_PER_SEC;
 	pass &= slots_are(&slots, a, a);
 	ptun_session_install(&slots, young);
 	deadline = ptun_session_expire(&slots);
-	pass &= deadline == a->birth_ns + PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC;
+	pass &= deadline == a->birth_ns +
+			    ptun_session_reject_after_time() * NSEC_PER_SEC;
 	ptun_session_clear(&slots);
 	pass &= !ptun_session_expire(&slots);
 	goto out;

@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 
 #include "crypt.h"
+#include "messages.h"
 #include "noise.h"
 #include "replay.h"
 
@@ -74,6 +75,13 @@ bool ptun_session_is_old(const struct ptun_session *s, u64 seconds);
 
 #ifdef PTUN_DEBUG
 bool ptun_session_selftest(void);
+unsigned int ptun_session_reject_after_time(void);
+#else
+/* seconds after which a session's keys are refused and erased */
+static inline unsigned int ptun_session_reject_after_time(void)
+{
+	return PTUN_REJECT_AFTER_TIME;
+}
 #endif
 
 #endif /* _PTUN_SESSION_H */

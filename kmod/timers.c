@@ -174,7 +174,7 @@ void ptun_timers_handshake_complete(struct ptun_peer *peer)
 void ptun_timers_session_derived(struct ptun_peer *peer)
 {
 	arm_expiry(peer, ktime_get_coarse_boottime_ns() +
-			 PTUN_REJECT_AFTER_TIME * NSEC_PER_SEC);
+			 (u64)ptun_session_reject_after_time() * NSEC_PER_SEC);
 }
 
 /* Configuration changed or the device came up: start right away. */

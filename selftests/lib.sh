@@ -256,6 +256,38 @@ ctr()
 	ptun_in "$1" show ptun0 "$2"
 }
 
+# debug_module_load [PARAM=VALUE...]: replaces the loaded ptun with its
+# PTUN_DEBUG=1 build (build/<kernel>-debug/, "make module-debug-for"; or
+# PTUN_DEBUG_KO), whose test hooks are the module parameters test_*, in
+# /sys/module/ptun/parameters/. The normal module is back when the test
+# exits. Status 1, and the normal module loaded, if that build is missing.
+debug_module_load()
+{
+	local ko=${PTUN_DEBUG_KO:-$TOP_DIR/build/$(uname -r)-debug/kmod/ptun.ko}
+
+	[ -f "$ko" ] || return 1
+	# The normal module brings the modules ptun needs (insmod does not).
+	modprobe ptun 2>/dev/null
+	rmmod ptun || return 1
+	if ! insmod "$ko" "$@"; then
+		modprobe ptun
+		return 1
+	fi
+	exit_hooks+=(debug_module_unload)
+}
+
+# debug_module_unload: the normal module again, the test's devices gone
+debug_module_unload()
+{
+	local ns
+
+	for ns in "${test_namespaces[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	wait_for 30 rmmod ptun
+	modprobe ptun
+}
+
 # ptun_state NS...: each namespace's ptun0 as diagnostics, for failures
 ptun_state()
 {

@@ -50,6 +50,18 @@ so that where the module and the document disagree, a test notices.
                              get none (default 2)
         --timeout S          exit after S seconds (default 20)
       Exit status 0 if the handshake completed and every ping came back.
+  refpeer.py cookie-cross --key FILE --peer PUB --endpoint HOST:PORT
+                          [--listen [ADDR:]PORT] [--timeout S]
+      For a peer under load (it demands mac2 of every message): waits for
+      its initiation, answers nothing yet; gets a cookie from it (an
+      initiation of ours without mac2, the cookie reply), has it answer a
+      second initiation of ours that carries mac2 (so it sends a
+      response), and only then sends the cookie reply to its initiation.
+      Prints "cookie-cross listening" once bound, then
+      "cookie-cross response=yes|no mac2=yes|no": whether the
+      response came, and whether one of the peer's initiations of the
+      next 5 s carried the mac2 our cookie makes (it took the late cookie
+      reply).
   refpeer.py decode --key FILE --peer PUB HEX...
       Opens captured initiations as their responder (private key FILE)
       expecting the initiator PUB, and prints for each one line of
@@ -853,6 +865,118 @@ def cmd_initiate(a):
     return 1 if missing else 0
 
 
+def _hchacha20(key, nonce16):
+    """HChaCha20: the XChaCha20 subkey (RFC draft-irtf-cfrg-xchacha)."""
+    def rotl(v, n):
+        return ((v << n) & 0xffffffff) | (v >> (32 - n))
+
+    def qr(x, a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xffffffff
+        x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xffffffff
+        x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xffffffff
+        x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xffffffff
+        x[b] = rotl(x[b] ^ x[c], 7)
+
+    x = list(struct.unpack('<4I', b'expand 32-byte k') +
+             struct.unpack('<8I', key) + struct.unpack('<4I', nonce16))
+    for _ in range(10):
+        qr(x, 0, 4, 8, 12)
+        qr(x, 1, 5, 9, 13)
+        qr(x, 2, 6, 10, 14)
+        qr(x, 3, 7, 11, 15)
+        qr(x, 0, 5, 10, 15)
+        qr(x, 1, 6, 11, 12)
+        qr(x, 2, 7, 8, 13)
+        qr(x, 3, 4, 9, 14)
+    return struct.pack('<8I', *(x[0:4] + x[12:16]))
+
+
+def xaead(key, nonce24):
+    """XChaCha20-Poly1305 as ChaCha20-Poly1305 under the HChaCha20
+    subkey, with the nonce's last 8 bytes after 4 zero bytes."""
+    return (ChaCha20Poly1305(_hchacha20(key, nonce24[:16])),
+            b'\0\0\0\0' + nonce24[16:24])
+
+
+def cookie_key(pub):
+    return HASH(LABEL_COOKIE, pub)
+
+
+def cmd_cookie_cross(a):
+    # pylint: disable=too-many-locals
+    s_priv = X25519PrivateKey.from_private_bytes(read_key(a.key))
+    s_pub = pub_bytes(s_priv)
+    sr_pub = peer_key(a.peer)
+    family, host, port = addr_port(a.endpoint, 51820)
+    dst = (host, port)
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    _, lhost, lport = addr_port(a.listen)
+    sock.bind((lhost, lport))
+    say('cookie-cross listening')
+    deadline = time.monotonic() + a.timeout
+
+    def recv(mtype, index=None):
+        """The next message of @mtype (naming @index), or None"""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            sock.settimeout(left)
+            try:
+                msg = sock.recvfrom(65536)[0]
+            except socket.timeout:
+                return None
+            if msg[0] != mtype:
+                continue
+            if index is None or struct.unpack('<I', msg[4:8])[0] == index:
+                return msg
+
+    theirs = recv(MSG_INITIATION)
+    if theirs is None:
+        say('cookie-cross no initiation came')
+        return 1
+    say('got its initiation')
+    # an initiation of ours without mac2: it answers with a cookie reply
+    first = random_index()
+    init, _ = initiation_create(s_priv, sr_pub, a.cipher, first, stamp_now())
+    sock.sendto(init, dst)
+    reply = recv(MSG_COOKIE, first)
+    if reply is None:
+        say('cookie-cross no cookie reply to our initiation')
+        return 1
+    aead, n12 = xaead(cookie_key(sr_pub), reply[8:32])
+    cookie = aead.decrypt(n12, reply[32:64], init[116:132])
+    # one with mac2: it sends a response
+    second = random_index()
+    init, _ = initiation_create(s_priv, sr_pub, a.cipher, second,
+                                stamp_now(precise=True))
+    init = init[:132] + MAC16(cookie, init[:132])
+    sock.sendto(init, dst)
+    response = recv(MSG_RESPONSE) is not None
+    say(f'response={"yes" if response else "no"}')
+    # now the cookie reply to its initiation, sealed for its mac1
+    ours = os.urandom(16)
+    n24 = os.urandom(24)
+    aead, n12 = xaead(cookie_key(s_pub), n24)
+    sock.sendto(header(MSG_COOKIE) + theirs[4:8] + n24 +
+                aead.encrypt(n12, ours, theirs[116:132]), dst)
+    # its initiations of the next 5 s (one may have left before it had
+    # the cookie reply): one at least must carry mac2
+    used = False
+    deadline = min(deadline, time.monotonic() + 5)
+    while not used:
+        again = recv(MSG_INITIATION)
+        if again is None:
+            break
+        used = again[132:148] == MAC16(ours, again[:132])
+    say(f'cookie-cross response={"yes" if response else "no"} '
+        f'mac2={"yes" if used else "no"}')
+    return 0
+
+
 def cmd_decode(a):
     sr_priv = X25519PrivateKey.from_private_bytes(read_key(a.key))
     si_expected = peer_key(a.peer)
@@ -915,6 +1039,12 @@ def main(argv):
                    help='do not round nanoseconds down to 2^24')
     i.add_argument('--timeout', type=float, default=20)
 
+    c = sub.add_parser('cookie-cross')
+    common(c)
+    c.add_argument('--endpoint', required=True)
+    c.add_argument('--listen', default='51820')
+    c.add_argument('--timeout', type=float, default=10)
+
     d = sub.add_parser('decode')
     common(d)
     d.add_argument('messages', nargs='+', metavar='HEX')
@@ -922,7 +1052,7 @@ def main(argv):
     a = p.parse_args(argv[1:])
     load_crypto()
     return {'respond': cmd_respond, 'initiate': cmd_initiate,
-            'decode': cmd_decode}[a.cmd](a)
+            'decode': cmd_decode, 'cookie-cross': cmd_cookie_cross}[a.cmd](a)
 
 
 if __name__ == '__main__':

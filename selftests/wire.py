@@ -68,6 +68,13 @@
         cookie-same N     1 if that source's two replies held the same
                           cookie, 0 if not, "-" if no source got two
         cookie-distinct N 1 if the sources' first cookies all differ
+  wire.py hold HOST PORT PUBKEY BURST AFTER [AFTER...]
+      Sends BURST initiations as "flood" does, back to back from one
+      socket, then from another socket one more initiation AFTER seconds
+      after the last of the burst (for each AFTER), without mac2, and
+      waits 0.5 s for a cookie reply to it. Prints "burst-cookies N", the
+      cookie replies to the burst, then per AFTER "probe AFTER 1" if the
+      probe got a cookie reply, "probe AFTER 0" if not.
 """
 
 import binascii
@@ -477,6 +484,51 @@ def cmd_flood(args):
     print('cookie-distinct', int(len(set(firsts)) == len(firsts)))
 
 
+def cookie_reply_to(data, index):
+    """Whether data is a cookie reply naming sender index index."""
+    return (len(data) == COOKIE_SIZE and data[:4] == b'\x03\0\0\0' and
+            struct.unpack('<I', data[4:8])[0] == index)
+
+
+def cmd_hold(args):
+    dst = (args[0], int(args[1]))
+    pub, burst = pubkey(args[2]), int(args[3])
+    afters = [float(a) for a in args[4:]]
+    family = socket.AF_INET6 if ':' in dst[0] else socket.AF_INET
+    mac1_key = blake2s_hash(LABEL_MAC1, pub)
+    loader = Source(family, None, dst)
+    probe = Source(family, None, dst)
+    for i in range(1, burst + 1):
+        loader.sock.sendto(flood_message(mac1_key, i, True, None), dst)
+    end = time.monotonic()
+    got = []
+    for n, after in enumerate(afters):
+        index = 0x10000 + n
+        delay = end + after - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        probe.sock.sendto(flood_message(mac1_key, index, True, None), dst)
+        deadline = time.monotonic() + 0.5
+        hit = 0
+        while not hit and time.monotonic() < deadline:
+            ready = select.select([probe.sock], [], [],
+                                  max(deadline - time.monotonic(), 0))[0]
+            if not ready:
+                break
+            hit = int(cookie_reply_to(probe.sock.recv(65536), index))
+        got.append((after, hit))
+    cookies = 0
+    while True:
+        try:
+            data = loader.sock.recv(65536)
+        except BlockingIOError:
+            break
+        cookies += any(cookie_reply_to(data, i) for i in range(1, burst + 1))
+    print('burst-cookies', cookies)
+    for after, hit in got:
+        print('probe', after, hit)
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
@@ -494,6 +546,8 @@ def main(argv):
             print(mac1_of(pubkey(args[0]), bytes.fromhex(msg)).hex())
     elif cmd == 'flood':
         cmd_flood(args)
+    elif cmd == 'hold':
+        cmd_hold(args)
     elif cmd == 'flip':
         b = bytearray.fromhex(args[0])
         b[int(args[1])] ^= 0xff
