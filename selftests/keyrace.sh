@@ -109,7 +109,7 @@ for r in $(seq "$ROUNDS"); do
 	ptun_in sa set ptun0 peer "$sa_peer" preshared-key "$psk"
 	ptun_in sb set ptun0 peer "$sb_peer" preshared-key "$psk"
 	check "round $r, new preshared key: a handshake" \
-		wait_for 5 ctr_ge sa handshakes $((hs0 + 1))
+		wait_for 10 ctr_ge sa handshakes $((hs0 + 1))
 	check_eq "round $r, new preshared key: sb refuses no handshake message" \
 		"$hd0" "$(ctr sb drop-handshake)"
 	delay 0
@@ -126,7 +126,7 @@ for r in $(seq "$ROUNDS"); do
 		endpoint 192.0.2.1:51820 allowed-ips "$(site_allowed 2)" \
 		preshared-key "$psk"
 	check "round $r, new private key: a handshake" \
-		wait_for 5 ctr_ge sa handshakes $((hs0 + 1))
+		wait_for 10 ctr_ge sa handshakes $((hs0 + 1))
 	check_eq "round $r, new private key: sb refuses no handshake message" \
 		"$hd0" "$(ctr sb drop-handshake)"
 	delay 0
