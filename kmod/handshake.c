@@ -92,6 +92,22 @@ static u64 now_ns(void)
 	return ktime_get_coarse_boottime_ns();
 }
 
+/*
+ * Two initiations of ours must not carry the same timestamp, whose grain
+ * is PTUN_TIMESTAMP_NSEC_GRAIN: twice that on the coarse clock is safe.
+ * Only an initiation right after a handshake reset comes this close.
+ */
+#define INITIATION_SPACING_NS	(2ULL * PTUN_TIMESTAMP_NSEC_GRAIN)
+
+static void space_initiation(struct ptun_peer *peer)
+{
+	u64 since = now_ns() - atomic64_read(&peer->hs_last_sent_ns);
+
+	if (since < INITIATION_SPACING_NS)
+		msleep(DIV_ROUND_UP_ULL(INITIATION_SPACING_NS - since,
+					NSEC_PER_MSEC));
+}
+
 static void initiate(struct work_struct *work)
 {
 	struct ptun_peer *peer = container_of(work, struct ptun_peer,
@@ -103,6 +119,8 @@ static void initiate(struct work_struct *work)
 	int ret;
 
 	test_delay_initiate();
+	/* only this work sends initiations, and never two at once */
+	space_initiation(peer);
 	mutex_lock(&peer->hs_lock);
 	/*
 	 * ptun_stop() resets the handshake after this work is done, but the
@@ -147,6 +165,7 @@ static void initiate(struct work_struct *work)
 	peer->hs_cipher = keys->cipher;
 	WRITE_ONCE(peer->hs_pending, true);
 	atomic64_set(&peer->hs_last_sent_ns, now_ns());
+	WRITE_ONCE(peer->hs_reset, false);
 	mutex_unlock(&peer->hs_lock);
 
 	ptun_socket_send_buffer_to_peer(peer, &msg, sizeof(msg));
@@ -172,8 +191,14 @@ void ptun_handshake_start(struct ptun_peer *peer)
 	if (READ_ONCE(peer->hs_pending) &&
 	    timer_pending(&peer->retransmit_timer))
 		return;
+	/*
+	 * At most one initiation per REKEY_TIMEOUT, but a reset (device
+	 * down, new keys) ended the last one's handshake: nothing else
+	 * would start the next before a packet or keepalive asks for it.
+	 */
 	last = atomic64_read(&peer->hs_last_sent_ns);
-	if (last && now_ns() - last < PTUN_REKEY_TIMEOUT_MIN * NSEC_PER_SEC)
+	if (last && !READ_ONCE(peer->hs_reset) &&
+	    now_ns() - last < PTUN_REKEY_TIMEOUT_MIN * NSEC_PER_SEC)
 		return;
 	/* see ptun_peer_retire(): no work is queued once it saw the peer dead */
 	rcu_read_lock_bh();
@@ -202,6 +227,7 @@ void ptun_handshake_reset(struct ptun_peer *peer)
 {
 	mutex_lock(&peer->hs_lock);
 	WRITE_ONCE(peer->hs_pending, false);
+	WRITE_ONCE(peer->hs_reset, true);
 	memzero_explicit(&peer->hs, sizeof(peer->hs));
 	/*
 	 * The greatest timestamp stays: forgetting it would let an old

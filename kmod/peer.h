@@ -103,6 +103,8 @@ struct ptun_peer {
 	u64 hs_last_initiation_ns;
 	/* when we last sent an initiation (coarse boottime ns) */
 	atomic64_t hs_last_sent_ns;
+	/* reset since: the next start need not wait for REKEY_TIMEOUT */
+	bool hs_reset;
 	struct work_struct initiate_work;
 
 	struct timer_list retransmit_timer;

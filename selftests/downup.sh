@@ -7,6 +7,10 @@
 # fires while it is down, must not come back believing an initiation is
 # still pending (it would then never initiate again).
 #
+# Last, sa goes down and up again right after a handshake, three times:
+# the handshake after the second up must not wait a keepalive interval
+# (one initiation per second must not hold back the first after a reset).
+#
 # Each round: sa comes up, a burst of pings queues traffic and starts an
 # initiation, sa goes down at once, stays down longer than the first
 # retransmission interval (1 s + 1/3), comes up, and must reach sb.
@@ -75,5 +79,30 @@ check_eq "after each of $ROUNDS down/up rounds, a handshake and traffic" \
 	0 "$wedged"
 check "traffic works both ways at the end" \
 	eval "ping_ok sa 10.10.0.2 && ping_ok sb 10.10.0.1"
+
+# Down and up again within a second of sa's initiation (REKEY_TIMEOUT,
+# which spaces our initiations): the down ends that handshake, so the
+# initiation that the up starts must leave at once, not wait for the next
+# packet or keepalive. sa's keepalive is the only traffic, and every 60 s.
+[ "$delayed" = 1 ] && echo 0 > "$params/test_delay_initiate_ms"
+ptun_in sa set ptun0 peer "$(cat "$TMP/site2.pub")" persistent-keepalive 60
+late=0
+for r in 1 2 3; do
+	hs=$(ctr sa handshakes)
+	ip -n sa link set ptun0 down
+	ip -n sa link set ptun0 up
+	if ! wait_for 5 ctr_ge sa handshakes $((hs + 1)); then
+		diag "quick restart $r: no first handshake"
+		late=$((late + 1))
+		continue
+	fi
+	printf 'link set ptun0 down\nlink set ptun0 up\n' | ip -n sa -batch -
+	if ! wait_for 3 ctr_ge sa handshakes $((hs + 2)); then
+		diag "quick restart $r: no handshake within 3 s of the second up"
+		late=$((late + 1))
+	fi
+done
+check_eq "down/up within a second of a handshake: the next one at once" \
+	0 "$late"
 
 ktap_done
