@@ -12,6 +12,9 @@
 #                     veth in one QEMU guest, as ratios (BENCH_ROUNDS,
 #                     BENCH_SECONDS); table, JSON and chart in bench/results/
 #   make bench-rekey  UDP loss and reordering across forced rekeys
+#   make bench-scale  throughput with 100,000 allowed IPs against 1, and
+#                     1,000 idle ptun devices against 1,000 WireGuard ones
+#                     (creation time, memory per device); not in make check
 #   make install      module (+ depmod), CLI, ptun-quick and its systemd
 #                     units, man pages and bash completion; honours DESTDIR
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
@@ -38,6 +41,10 @@ BENCH_OUT ?= $(CURDIR)/bench/results
 BENCH_REKEY_AFTER ?= 3
 BENCH_REKEY_SECONDS ?= 20
 BENCH_REKEY_RATE ?= 0
+BENCH_SCALE_ROUNDS ?= 10
+BENCH_SCALE_PREFIXES ?= 100000
+BENCH_SCALE_DEVICES ?= 1000
+BENCH_SCALE_TRIALS ?= 3
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -73,7 +80,7 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench bench-rekey install \
+.PHONY: all module tool deps check check-debug demo bench bench-rekey bench-scale install \
 	install-doc install-quick dkms-src dkms-install deb deb-test clean \
 	lint sparse vm-modules module-for module-debug-for tool-test
 
@@ -147,6 +154,16 @@ bench-rekey: deps
 		'$(BENCH_REKEY_AFTER)' '$(BENCH_REKEY_SECONDS)' '$(BENCH_REKEY_RATE)' \
 		'$(CURDIR)/selftests/bench/rekeyloss.sh' > build/bench/rekey.sh
 	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/rekey.sh
+
+# Throughput with BENCH_SCALE_PREFIXES allowed IPs against one (runs of
+# BENCH_SECONDS, BENCH_SCALE_ROUNDS of them, A B B A...), and
+# BENCH_SCALE_DEVICES idle ptun devices against as many WireGuard devices
+# (BENCH_SCALE_TRIALS, ptun wg ptun...); table and JSON in BENCH_OUT
+bench-scale: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	selftests/bench/scale.sh $(BENCH_KERNEL) $(BENCH_SCALE_ROUNDS) $(BENCH_SECONDS) \
+		$(BENCH_SCALE_PREFIXES) $(BENCH_SCALE_DEVICES) $(BENCH_SCALE_TRIALS) $(BENCH_OUT)
 
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
