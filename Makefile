@@ -21,6 +21,11 @@
 #                     built from a copy of the tree, checked by lintian
 #   make deb-test     those packages installed with apt into a fresh bookworm
 #                     root (debootstrap, cached in ~/.cache/ptun/), checked there
+#   make ynl-header   regenerate uapi/linux/ptun.h from the YNL spec
+#                     Documentation/netlink/specs/ptun.yaml (ynl-gen-c.py
+#                     from linux-source-6.12)
+#   make ynl-check    fail if the committed header is not what that makes
+#                     (part of make check)
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
 #   make deps         install the Debian packages all this needs
@@ -75,7 +80,8 @@ LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
 .PHONY: all module tool deps check check-debug demo bench bench-rekey install \
 	install-doc install-quick dkms-src dkms-install deb deb-test clean \
-	lint sparse vm-modules module-for module-debug-for tool-test
+	lint sparse vm-modules module-for module-debug-for tool-test \
+	ynl-header ynl-check
 
 all: module tool
 
@@ -120,6 +126,13 @@ vm-modules:
 
 check:
 	@scripts/check $(VM_KERNELS)
+
+# uapi/linux/ptun.h is generated from the YNL spec and committed
+ynl-header:
+	scripts/ynl header
+
+ynl-check:
+	@scripts/ynl check
 
 # The selftests on a KASAN/lockdep/kmemleak kernel built from Debian's
 # linux-source-6.12 (scripts/debug-kernel; cached outside the tree)
@@ -210,9 +223,11 @@ $(CHECKPATCH):
 		'*/scripts/const_structs.checkpatch'
 	touch $@
 
+# Not uapi/linux/ptun.h: ynl-gen-c.py writes it, in its own layout
+# (a define right after its enum, which --strict questions)
 lint: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --show-types -f \
-		$(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch]))) uapi/linux/ptun.h
+		$(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch])))
 
 # In a directory of its own, so that it never mixes with other builds
 sparse:
