@@ -13,7 +13,8 @@
 #                     BENCH_SECONDS); table, JSON and chart in bench/results/
 #   make bench-rekey  UDP loss and reordering across forced rekeys
 #   make install      module (+ depmod), CLI, ptun-quick and its systemd
-#                     units, man pages and bash completion; honours DESTDIR
+#                     units, man pages, bash completion and the uapi header
+#                     (linux/ptun.h); honours DESTDIR
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
 #                     DKMS builds and installs it for every kernel with
 #                     headers (DKMS_KERNELS), and for each kernel to come
@@ -59,6 +60,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR ?=
 
 # What a per-kernel build directory needs: the Kbuild files and sources,
@@ -81,7 +83,7 @@ LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 .PHONY: all module tool deps check check-debug demo bench bench-rekey install \
 	install-doc install-quick dkms-src dkms-install deb deb-test clean \
 	lint sparse vm-modules module-for module-debug-for tool-test \
-	ynl-header ynl-check
+	ynl-header ynl-check install-header
 
 all: module tool
 
@@ -169,7 +171,7 @@ install: all
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod $(KVER))
 	install -D -m 0755 tool/ptun $(DESTDIR)$(SBINDIR)/ptun
-	$(MAKE) --no-print-directory install-doc install-quick
+	$(MAKE) --no-print-directory install-doc install-quick install-header
 
 # What DKMS builds from: the module's sources, and dkms.conf with the version
 dkms-src:
@@ -191,6 +193,10 @@ deb:
 
 deb-test:
 	scripts/deb-test
+
+# The generic netlink API, for programs that drive ptun themselves
+install-header:
+	install -D -m 0644 uapi/linux/ptun.h $(DESTDIR)$(INCLUDEDIR)/linux/ptun.h
 
 # The manual pages and the bash completions: nothing to build
 install-doc:
