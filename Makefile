@@ -12,8 +12,12 @@
 #                     veth in one QEMU guest, as ratios (BENCH_ROUNDS,
 #                     BENCH_SECONDS); table, JSON and chart in bench/results/
 #   make bench-rekey  UDP loss and reordering across forced rekeys
+#   make bench-scale  throughput with 100,000 allowed IPs against 1, and
+#                     1,000 idle ptun devices against 1,000 WireGuard ones
+#                     (creation time, memory per device); not in make check
 #   make install      module (+ depmod), CLI, ptun-quick and its systemd
-#                     units, man pages and bash completion; honours DESTDIR
+#                     units, man pages, bash completion and the uapi header
+#                     (linux/ptun.h); honours DESTDIR
 #   make dkms-install the module's sources to /usr/src/ptun-VERSION, then
 #                     DKMS builds and installs it for every kernel with
 #                     headers (DKMS_KERNELS), and for each kernel to come
@@ -21,6 +25,11 @@
 #                     built from a copy of the tree, checked by lintian
 #   make deb-test     those packages installed with apt into a fresh bookworm
 #                     root (debootstrap, cached in ~/.cache/ptun/), checked there
+#   make ynl-header   regenerate uapi/linux/ptun.h from the YNL spec
+#                     Documentation/netlink/specs/ptun.yaml (ynl-gen-c.py
+#                     from linux-source-6.12)
+#   make ynl-check    fail if the committed header is not what that makes
+#                     (part of make check)
 #   make lint         checkpatch.pl --strict
 #   make sparse       the module under sparse (C=2), for KDIR's kernel
 #   make deps         install the Debian packages all this needs
@@ -38,6 +47,10 @@ BENCH_OUT ?= $(CURDIR)/bench/results
 BENCH_REKEY_AFTER ?= 3
 BENCH_REKEY_SECONDS ?= 20
 BENCH_REKEY_RATE ?= 0
+BENCH_SCALE_ROUNDS ?= 10
+BENCH_SCALE_PREFIXES ?= 100000
+BENCH_SCALE_DEVICES ?= 1000
+BENCH_SCALE_TRIALS ?= 3
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -54,6 +67,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR ?=
 
 # What a per-kernel build directory needs: the Kbuild files and sources,
@@ -73,9 +87,10 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench bench-rekey install \
+.PHONY: all module tool deps check check-debug demo bench bench-rekey bench-scale install \
 	install-doc install-quick dkms-src dkms-install deb deb-test clean \
-	lint sparse vm-modules module-for module-debug-for tool-test
+	lint sparse vm-modules module-for module-debug-for tool-test \
+	ynl-header ynl-check install-header
 
 all: module tool
 
@@ -121,6 +136,13 @@ vm-modules:
 check:
 	@scripts/check $(VM_KERNELS)
 
+# uapi/linux/ptun.h is generated from the YNL spec and committed
+ynl-header:
+	scripts/ynl header
+
+ynl-check:
+	@scripts/ynl check
+
 # The selftests on a KASAN/lockdep/kmemleak kernel built from Debian's
 # linux-source-6.12 (scripts/debug-kernel; cached outside the tree)
 check-debug:
@@ -148,6 +170,16 @@ bench-rekey: deps
 		'$(CURDIR)/selftests/bench/rekeyloss.sh' > build/bench/rekey.sh
 	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/rekey.sh
 
+# Throughput with BENCH_SCALE_PREFIXES allowed IPs against one (runs of
+# BENCH_SECONDS, BENCH_SCALE_ROUNDS of them, A B B A...), and
+# BENCH_SCALE_DEVICES idle ptun devices against as many WireGuard devices
+# (BENCH_SCALE_TRIALS, ptun wg ptun...); table and JSON in BENCH_OUT
+bench-scale: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	selftests/bench/scale.sh $(BENCH_KERNEL) $(BENCH_SCALE_ROUNDS) $(BENCH_SECONDS) \
+		$(BENCH_SCALE_PREFIXES) $(BENCH_SCALE_DEVICES) $(BENCH_SCALE_TRIALS) $(BENCH_OUT)
+
 # Installs into /lib/modules/<kver>/updates, unsigned (Debian's headers
 # carry no signing key). depmod runs only for a real install: a DESTDIR
 # install is a package's job, whose postinst runs it.
@@ -156,7 +188,7 @@ install: all
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod $(KVER))
 	install -D -m 0755 tool/ptun $(DESTDIR)$(SBINDIR)/ptun
-	$(MAKE) --no-print-directory install-doc install-quick
+	$(MAKE) --no-print-directory install-doc install-quick install-header
 
 # What DKMS builds from: the module's sources, and dkms.conf with the version
 dkms-src:
@@ -178,6 +210,10 @@ deb:
 
 deb-test:
 	scripts/deb-test
+
+# The generic netlink API, for programs that drive ptun themselves
+install-header:
+	install -D -m 0644 uapi/linux/ptun.h $(DESTDIR)$(INCLUDEDIR)/linux/ptun.h
 
 # The manual pages and the bash completions: nothing to build
 install-doc:
@@ -210,9 +246,11 @@ $(CHECKPATCH):
 		'*/scripts/const_structs.checkpatch'
 	touch $@
 
+# Not uapi/linux/ptun.h: ynl-gen-c.py writes it, in its own layout
+# (a define right after its enum, which --strict questions)
 lint: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --show-types -f \
-		$(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch]))) uapi/linux/ptun.h
+		$(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch])))
 
 # In a directory of its own, so that it never mixes with other builds
 sparse:

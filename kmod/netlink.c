@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "ptun" generic netlink family; uapi/linux/ptun.h is the contract.
+ * The "ptun" generic netlink family; Documentation/netlink/specs/ptun.yaml
+ * is the contract (uapi/linux/ptun.h is generated from it).
  *
  * SET is all or nothing: the request is parsed, checked and every object
  * it needs (peer, allowed-IPs set, derived public key) is built before the
@@ -67,7 +68,7 @@ static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
 							   PTUN_CIPHER_AES_256_GCM,
 							   PTUN_CIPHER_MAX),
 	[PTUN_A_DEVICE_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
-							  __PTUN_DEVICE_F_ALL),
+							  PTUN_DEVICE_F_MASK),
 	[PTUN_A_DEVICE_PEER]		= NLA_POLICY_NESTED(ptun_peer_policy),
 	[PTUN_A_DEVICE_STATS]		= { .type = NLA_REJECT,
 					    .reject_message = "counters are read-only" },

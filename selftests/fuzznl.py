@@ -7,8 +7,8 @@
 
 Every message is predicted before it is sent: the model emulates the
 strict attribute validation of generic netlink with the family's policy,
-then the rules of uapi/linux/ptun.h (and the limits the header states),
-against the expected state of every device. The kernel's answer must
+then the rules of the API (Documentation/netlink/specs/ptun.yaml, and the
+limits it states), against the expected state of every device. The kernel's answer must
 match: accepted when the model accepts, an error from the predicted set
 of errnos when it rejects. The model is compared with a GET of the
 devices regularly (always after a sample of rejected requests: a
@@ -893,7 +893,7 @@ def regress_cases(name, gen, busy):
          0),
         ("300 invalid allowed IPs", peer((P_ALLOWED | NESTED, [
             v4e([10, 0, 0, 1], 8)] * 300)), {EINVAL}),
-        # a long list in three messages (uapi/linux/ptun.h, "Long lists")
+        # a long list in three messages (Documentation/netlink/specs/ptun.yaml, "Long lists")
         ("continuing with nothing staged", sel + [
             (D_FLAGS, u32(F_CONTINUE)), peer()[-1]], {errno.ENOENT}),
         ("a first chunk", sel + [

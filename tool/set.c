@@ -4,7 +4,7 @@
  * the command line; the *conf commands send theirs through here too. A
  * list of allowed IPs longer than one message holds goes first in chunks
  * the kernel stages, the last chunk with everything else, which applies
- * the whole (uapi/linux/ptun.h, "Long lists"). While
+ * the whole (Documentation/netlink/specs/ptun.yaml, "Long lists"). While
  * the request is built, every attribute's place in it is noted with the
  * argument (or config file line) it came from, so that when the kernel
  * points at an attribute (extack offset) the user is told which one it
