@@ -8,8 +8,8 @@
 Every message is predicted before it is sent: the model emulates the
 strict attribute validation of generic netlink with the family's policy,
 then the rules of the API (Documentation/netlink/specs/ptun.yaml, and the
-limits it states), against the expected state of every device. The kernel's answer must
-match: accepted when the model accepts, an error from the predicted set
+limits it states), against the expected state of every device. The
+kernel's answer must match: accepted when the model accepts, an error from the predicted set
 of errnos when it rejects. The model is compared with a GET of the
 devices regularly (always after a sample of rejected requests: a
 rejected request changes nothing) and written out at the end (--model,

@@ -81,24 +81,12 @@ done
 for m in aesni_intel ghash_clmulni_intel; do
 	modprobe -q "$m" || echo "# module $m: not in this kernel"
 done
-step site_keys
-step ns_add sa
-step ns_add sb
-step ip link add wan0 netns sa type veth peer name wan0 netns sb
+# The two sites of the selftests (lib.sh), whose peer's allowed IPs
+# scale.py replaces; ptun0's MTU as in make bench
+step sites_setup 4
 for n in 1 2; do
-	ns=${SITE_NS[n]}
-	p=$((3 - n))
-	step ip -n "$ns" addr add "${SITE_V4[n]}/24" dev wan0
-	step ip -n "$ns" link set wan0 up
-	step ip -n "$ns" link add ptun0 type ptun
-	step ptun_in "$ns" set ptun0 private-key "$TMP/site$n.key" \
-		listen-port "$PTUN_PORT" peer "$(cat "$TMP/site$p.pub")" \
-		endpoint "${SITE_V4[p]}:$PTUN_PORT" allowed-ips "10.10.0.$p/32"
-	step ip -n "$ns" link set ptun0 addrgenmode none
-	step ip -n "$ns" link set ptun0 mtu 1420
-	step ip -n "$ns" addr add "10.10.0.$n/32" peer "10.10.0.$p/32" dev ptun0
-	step ip -n "$ns" link set ptun0 up
-	step bigconf "$n" "$TMP/big-$ns.conf"
+	step ip -n "${SITE_NS[n]}" link set ptun0 mtu 1420
+	step bigconf "$n" "$TMP/big-${SITE_NS[n]}.conf"
 done
 wait_for 20 in_ns sa ping -c 1 -W 2 10.10.0.2 || die "no traffic through ptun0"
 echo "# $(grep -c '^AllowedIPs' "$TMP/big-sa.conf") AllowedIPs lines," \
