@@ -73,6 +73,8 @@ static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
 	[PTUN_A_DEVICE_STATS]		= { .type = NLA_REJECT,
 					    .reject_message = "counters are read-only" },
 	[PTUN_A_DEVICE_MSS_CLAMP]	= { .type = NLA_U16 },
+	[PTUN_A_DEVICE_MODULE_VERSION]	= { .type = NLA_REJECT,
+					    .reject_message = "module version is read-only" },
 };
 
 static struct genl_family ptun_genl_family;
@@ -310,7 +312,9 @@ static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
 		if (nla_put_u16(skb, PTUN_A_DEVICE_LISTEN_PORT,
 				ptun->listen_port) ||
 		    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher) ||
-		    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp))
+		    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp) ||
+		    nla_put_string(skb, PTUN_A_DEVICE_MODULE_VERSION,
+				   PTUN_VERSION))
 			goto err_unlock;
 		if (ptun->has_private_key &&
 		    nla_put(skb, PTUN_A_DEVICE_PUBLIC_KEY, PTUN_KEY_LEN,

@@ -25,6 +25,19 @@ check_match "no link-layer address" 'link/none' "$link"
 check_nomatch "no broadcast flag" 'BROADCAST' "$link"
 check_match "link kind is ptun" '^ +ptun ' "$link"
 
+# The loaded module's version, from sysfs as modinfo(8) reads it, and over
+# netlink from a device where /sys/module is not there (a container's).
+modver=$(cat /sys/module/ptun/version)
+check_match "ptun --version names the loaded module's version" \
+	"^module $modver, netlink family ptun version [0-9]+\$" \
+	"$(ptun_in a --version)"
+no_sysfs="mount -t tmpfs none /sys/module && $PTUN --version"
+check_match "without /sys/module, the version comes over netlink" \
+	"^module $modver, " "$(in_ns a unshare -m sh -c "$no_sysfs" 2>&1)"
+check_match "and with no device to ask either, it is unknown" \
+	'^module \(unknown version\), ' \
+	"$(in_ns b unshare -m sh -c "$no_sysfs" 2>&1)"
+
 check_fails "MTU below 68 is refused" in_ns a ip link set ptun0 mtu 67
 check "MTU 68 is accepted" in_ns a ip link set ptun0 mtu 68
 check "MTU 65455 is accepted" in_ns a ip link set ptun0 mtu 65455

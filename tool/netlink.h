@@ -13,6 +13,9 @@
 /* room for a request that names a device or a family and nothing more */
 #define NL_SMALL_REQUEST	256
 
+/* a module version string, as PTUN_A_DEVICE_MODULE_VERSION carries it */
+#define NL_VERSION_LEN		32
+
 struct nl {
 	struct mnl_socket *sock;
 	uint32_t portid;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <linux/ptun.h>
 
 #include "cmd.h"
@@ -90,13 +92,35 @@ static void usage(FILE *f)
 		PROG_NAME);
 }
 
+/* The module's version from the first device a GET_DEVICE dump returns. */
+static int module_version_cb(const struct nlmsghdr *nlh, void *data)
+{
+	char *ver = data;
+	struct nlattr *a;
+
+	if (ver[0])
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != PTUN_A_DEVICE_MODULE_VERSION ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		snprintf(ver, NL_VERSION_LEN, "%s", mnl_attr_get_str(a));
+	}
+	return MNL_CB_OK;
+}
+
 /*
  * The CLI's version, and the loaded module's as modinfo(8) and generic
  * netlink know it: the two can differ after an upgrade without a reload.
+ * Netlink gives the module's version only with a device in this network
+ * namespace, and sysfs only where /sys/module is mounted: either will do.
  */
 static int version(void)
 {
-	char modver[64] = "";
+	char modver[NL_VERSION_LEN] = "", nlver[NL_VERSION_LEN] = "";
+	char buf[NL_SMALL_REQUEST];
+	struct nlmsghdr *nlh;
+	struct nl_ack ack;
 	struct nl nl;
 	FILE *f;
 
@@ -112,10 +136,19 @@ static int version(void)
 		printf("module %s\n", modver[0] ? modver : "not loaded");
 		return 0;
 	}
-	printf("module %s, netlink family %s version %u\n",
-	       modver[0] ? modver : "(unknown version)", PTUN_GENL_NAME,
-	       nl.family_version);
+	nlh = nl_request_start(&nl, buf, PTUN_CMD_GET_DEVICE, NLM_F_DUMP);
+	if (nl_transact(&nl, nlh, module_version_cb, nlver, &ack))
+		nlver[0] = '\0';
+	nl_kernel_refused = false;
+	if (!modver[0])
+		snprintf(modver, sizeof(modver), "%s",
+			 nlver[0] ? nlver : "(unknown version)");
+	printf("module %s, netlink family %s version %u\n", modver,
+	       PTUN_GENL_NAME, nl.family_version);
 	nl_close(&nl);
+	if (strcmp(modver, PTUN_VERSION) && strcmp(modver, "(unknown version)"))
+		pr_err("warning: the loaded module is version %s, this program %s: reload the module to use the installed one",
+		       modver, PTUN_VERSION);
 	return 0;
 }
 
