@@ -11,7 +11,7 @@ _ptun_commands='show set setconf addconf syncconf showconf genkey genpsk pubkey 
 _ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive'
 _ptun_ciphers='aes-256-gcm chacha20-poly1305'
 _ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer preshared-key
-	endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes
+	endpoint endpoint-name allowed-ips persistent-keepalive latest-handshake rx-bytes
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
 	drop-src-not-allowed drop-dst-not-allowed drop-no-session
 	drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error
@@ -74,6 +74,13 @@ _ptun_set()
 {
 	local i w prev_takes=0 used=' ' value_of='' left='' k
 
+	# "set IFACE reresolve" stands alone
+	if [ "$COMP_CWORD" = 3 ]; then
+		left='reresolve '
+	elif [ "${COMP_WORDS[3]}" = reresolve ]; then
+		COMPREPLY=()
+		return
+	fi
 	for ((i = 3; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		if [ "$prev_takes" = 1 ]; then

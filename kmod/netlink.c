@@ -54,6 +54,8 @@ static const struct nla_policy ptun_peer_policy[PTUN_A_PEER_MAX + 1] = {
 	[PTUN_A_PEER_ENDPOINT_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[PTUN_A_PEER_PERSISTENT_KEEPALIVE] = { .type = NLA_U16 },
 	[PTUN_A_PEER_ALLOWED_IPS]	= NLA_POLICY_NESTED_ARRAY(ptun_allowed_ip_policy),
+	[PTUN_A_PEER_ENDPOINT_NAME]	= { .type = NLA_NUL_STRING,
+					    .len = PTUN_ENDPOINT_NAME_MAX_LEN },
 };
 
 static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
@@ -250,6 +252,10 @@ static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun,
 	     fill_endpoint(skb, peer) ||
 	     nla_put_u16(skb, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 			 peer->keepalive)))
+		goto err_cancel;
+	if (!*pos && peer->endpoint_name[0] &&
+	    nla_put_string(skb, PTUN_A_PEER_ENDPOINT_NAME,
+			   peer->endpoint_name))
 		goto err_cancel;
 	if (fill_allowed_ips(skb, ptun_peer_allowedips_locked(peer), pos,
 			     partial))
@@ -585,10 +591,20 @@ static int prepare_endpoint(struct set_request *req,
 {
 	struct nlattr *v4 = req->peer[PTUN_A_PEER_ENDPOINT_IPV4];
 	struct nlattr *v6 = req->peer[PTUN_A_PEER_ENDPOINT_IPV6];
+	struct nlattr *name = req->peer[PTUN_A_PEER_ENDPOINT_NAME];
 	struct nlattr *port = req->peer[PTUN_A_PEER_ENDPOINT_PORT];
 	struct ptun_endpoint *ep = &req->endpoint;
 	int ret;
 
+	if (name && !v4 && !v6) {
+		NL_SET_ERR_MSG_ATTR(extack, name,
+				    "endpoint name without an endpoint address");
+		return -EINVAL;
+	}
+	if (name && !*(const char *)nla_data(name)) {
+		NL_SET_ERR_MSG_ATTR(extack, name, "endpoint name is empty");
+		return -EINVAL;
+	}
 	if (v4 && v6) {
 		NL_SET_ERR_MSG_ATTR(extack, v6,
 				    "endpoint is either IPv4 or IPv6, not both");
@@ -1031,12 +1047,16 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 {
 	struct nlattr *psk = req->peer[PTUN_A_PEER_PRESHARED_KEY];
 	struct nlattr *keepalive = req->peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE];
+	struct nlattr *name = req->peer[PTUN_A_PEER_ENDPOINT_NAME];
 
 	lockdep_assert_held(&ptun->lock);
 	if (psk)
 		ptun_peer_set_preshared_key(peer, nla_data(psk));
-	if (req->set_endpoint)
+	if (req->set_endpoint) {
 		ptun_peer_set_endpoint(peer, &req->endpoint);
+		/* a literal address has no name: drop what an earlier SET left */
+		ptun_peer_set_endpoint_name(peer, name ? nla_data(name) : NULL);
+	}
 	if (keepalive)
 		ptun_peer_set_keepalive(peer, nla_get_u16(keepalive));
 	if (req->set_allowed_ips) {

@@ -253,3 +253,11 @@ void ptun_peer_get_endpoint(struct ptun_peer *peer, struct ptun_endpoint *ep)
 	*ep = peer->endpoint;
 	read_unlock_bh(&peer->endpoint_lock);
 }
+
+/* NULL removes the name. */
+void ptun_peer_set_endpoint_name(struct ptun_peer *peer, const char *name)
+{
+	if (peer->ptun)
+		lockdep_assert_held(&peer->ptun->lock);
+	strscpy(peer->endpoint_name, name ?: "", sizeof(peer->endpoint_name));
+}

@@ -14,6 +14,9 @@
  *   endpoint,
  *   endpoint_cache    endpoint_lock (readers may run in softirq); the
  *                     cached route is the route to endpoint
+ *   endpoint_name     written and read under ptun->lock: only netlink
+ *                     uses it, never the data path, and roaming, which
+ *                     changes endpoint, leaves it alone
  *   keepalive         written under ptun->lock, read with READ_ONCE()
  *   allowed_ips       RCU pointer, replaced under ptun->lock
  *   keys              RCU pointer, replaced under ptun->lock
@@ -83,6 +86,11 @@ struct ptun_peer {
 	rwlock_t endpoint_lock;
 	struct ptun_endpoint endpoint;
 	struct dst_cache endpoint_cache;
+	/*
+	 * The host name user space resolved endpoint from, for it to resolve
+	 * again; "" if the endpoint was given as an address. Opaque here.
+	 */
+	char endpoint_name[PTUN_ENDPOINT_NAME_MAX_LEN + 1];
 	struct ptun_allowedips __rcu *allowed_ips;
 	struct ptun_peer_keys __rcu *keys;
 	struct ptun_session_slots sessions;
@@ -147,5 +155,6 @@ ptun_peer_allowedips_locked(const struct ptun_peer *peer);
 void ptun_peer_set_endpoint(struct ptun_peer *peer,
 			    const struct ptun_endpoint *ep);
 void ptun_peer_get_endpoint(struct ptun_peer *peer, struct ptun_endpoint *ep);
+void ptun_peer_set_endpoint_name(struct ptun_peer *peer, const char *name);
 
 #endif /* _PTUN_PEER_H */

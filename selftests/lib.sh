@@ -102,11 +102,22 @@ check_fails()
 	fi
 }
 
-# reject_from NS: what reject checks against, ptun0 of NS as it is now
+# reject_from NS: what reject checks against, ptun0 of NS as it is now.
+# With REJECT_JQ set, only what that jq filter keeps of its show --json
+# (say 'del(.stats)' while traffic flows).
 reject_from()
 {
 	REJECT_NS=$1
-	REJECT_BEFORE=$(ptun_in "$1" show ptun0 --json)
+	REJECT_BEFORE=$(reject_state)
+}
+
+reject_state()
+{
+	if [ -n "${REJECT_JQ:-}" ]; then
+		ptun_in "$REJECT_NS" show ptun0 --json | jq -S "$REJECT_JQ"
+	else
+		ptun_in "$REJECT_NS" show ptun0 --json
+	fi
 }
 
 # reject DESC STATUS REGEX CMD...: CMD fails with exit status STATUS (1: a
@@ -122,8 +133,7 @@ reject()
 	rc=$?
 	check_eq "$desc: exit status $status" "$status" "$rc"
 	check_match "$desc: message" "$pattern" "$LAST_ERR"
-	check_eq "$desc: nothing changed" "$REJECT_BEFORE" \
-		"$(ptun_in "$REJECT_NS" show ptun0 --json)"
+	check_eq "$desc: nothing changed" "$REJECT_BEFORE" "$(reject_state)"
 }
 
 # check_eq DESC EXPECTED ACTUAL

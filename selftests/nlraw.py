@@ -46,7 +46,7 @@ DEVICE = {
 PEER = {
     "public_key": 1, "preshared_key": 2, "flags": 3, "endpoint_ipv4": 4,
     "endpoint_ipv6": 5, "endpoint_port": 6, "persistent_keepalive": 7,
-    "allowed_ips": 8,
+    "allowed_ips": 8, "endpoint_name": 9,
 }
 ALLOWED_IP = 1
 ALLOWED = {"family": 1, "addr": 2, "prefix_len": 3}

@@ -202,8 +202,8 @@ static long resolve_retries(void)
 	return (long)v;
 }
 
-static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
-			    const char *arg, const struct config_source *src)
+int config_resolve(struct ptun_endpoint *ep, const char *host,
+		   const char *arg, const struct config_source *src)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -253,10 +253,11 @@ static int resolve_endpoint(struct ptun_endpoint *ep, const char *host,
  * A comma list of candidates is the format of a later version of ptun:
  * each is checked as an endpoint, then the list is refused.
  */
-static int parse_endpoints(struct ptun_endpoint *ep, const char *arg,
+static int parse_endpoints(struct ptun_peer *peer, const char *arg,
 			   const struct config_source *src)
 {
 	char one[NI_MAXHOST + 16], host[NI_MAXHOST];
+	struct ptun_endpoint *ep = &peer->endpoint;
 	const char *s = arg, *comma, *why;
 	size_t len;
 
@@ -296,9 +297,17 @@ single:
 			src->keyword, why);
 		return -1;
 	}
-	if (ep->family == AF_UNSPEC)
-		return resolve_endpoint(ep, host, arg, src);
-	return 0;
+	/* the kernel keeps the name, so that it can be resolved again */
+	peer->endpoint_name[0] = '\0';
+	if (ep->family != AF_UNSPEC)
+		return 0;
+	if (strlen(host) >= sizeof(peer->endpoint_name)) {
+		src_err(src, "invalid value '%s' for %s: host name longer than %d bytes",
+			arg, src->keyword, PTUN_ENDPOINT_NAME_MAX_LEN);
+		return -1;
+	}
+	strcpy(peer->endpoint_name, host);
+	return config_resolve(ep, host, arg, src);
 }
 
 static int add_allowed_ip(struct ptun_device *dev,
@@ -445,7 +454,7 @@ int config_apply(struct ptun_device *dev, enum ptun_setting setting,
 	case SET_ENDPOINT:
 		dev->args.endpoint = arg;
 		peer->has |= PEER_HAS_ENDPOINT;
-		return parse_endpoints(&peer->endpoint, arg, src);
+		return parse_endpoints(peer, arg, src);
 	case SET_ALLOWED_IPS:
 		dev->args.allowed_ips = arg;
 		peer->has |= PEER_HAS_ALLOWED_IPS;
@@ -479,6 +488,10 @@ static int find_keyword(const char *word)
 	for (kw = 0; kw < SET_ARGV_COUNT; kw++)
 		if (!strcmp(word, set_keywords[kw].arg))
 			return kw;
+	if (!strcmp(word, "reresolve")) {
+		pr_err("reresolve cannot be combined with other settings");
+		return -1;
+	}
 	pr_err("unknown keyword '%s' for set (see '%s help')", word,
 	       PROG_NAME);
 	return -1;

@@ -97,6 +97,8 @@ struct ptun_peer {
 	uint8_t preshared_key[PTUN_KEY_LEN];
 	uint32_t flags;			/* enum ptun_peer_flag */
 	struct ptun_endpoint endpoint;
+	/* the host endpoint was resolved from, "" for an address */
+	char endpoint_name[PTUN_ENDPOINT_NAME_MAX_LEN + 1];
 	uint16_t keepalive;
 	struct ptun_cidr *allowed_ips;
 	size_t n_allowed_ips;
@@ -137,5 +139,22 @@ void config_free(struct ptun_device *dev);
 int device_set(const struct ptun_device *dev, const char *cmd);
 /* Reads one device from the kernel (show.c); returns 0 or -1. */
 int device_get(const char *ifname, struct ptun_device *dev, const char *cmd);
+/*
+ * Resolves host (of arg, for the setting src names) into ep's family and
+ * address, retrying a resolver that has no answer yet a bounded number of
+ * times (config.c). Returns 0, or -1 once it has said what is wrong.
+ */
+int config_resolve(struct ptun_endpoint *ep, const char *host,
+		   const char *arg, const struct config_source *src);
+/*
+ * Resolves the peer endpoint's host name of device ifname again and sets
+ * the address if it changed, keeping the port, the name and everything
+ * else (set.c). *changed (may be NULL) tells whether a SET was sent; an
+ * unchanged address sends nothing, so the session is left alone. Returns
+ * the exit status: 0, EXIT_ERROR (no peer, no name, or the name does not
+ * resolve) or EXIT_REFUSED (the kernel refused the GET, as for no such
+ * device, or the SET). Messages go to stderr, prefixed with cmd.
+ */
+int device_reresolve(const char *ifname, const char *cmd, bool *changed);
 
 #endif /* PTUN_TOOL_CONFIG_H */

@@ -8,6 +8,7 @@
 #ifndef PTUN_TOOL_PARSE_H
 #define PTUN_TOOL_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -56,5 +57,8 @@ int parse_endpoint(const char *s, struct ptun_endpoint *ep,
 
 int format_cidr(char *buf, size_t size, const struct ptun_cidr *cidr);
 int format_endpoint(char *buf, size_t size, const struct ptun_endpoint *ep);
+/* same family, address and port */
+bool endpoint_equal(const struct ptun_endpoint *a,
+		    const struct ptun_endpoint *b);
 
 #endif /* PTUN_TOOL_PARSE_H */

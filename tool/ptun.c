@@ -64,6 +64,7 @@ static void usage(FILE *f)
 		"           [remove-peer]\n"
 		"           [peer PUBLIC-KEY] [preshared-key FILE] [endpoint HOST:PORT]\n"
 		"           [allowed-ips CIDR[,CIDR]...] [persistent-keepalive SECONDS|off]\n"
+		"  %1$s set IFACE reresolve\n"
 		"  %1$s setconf|addconf|syncconf IFACE FILE\n"
 		"  %1$s showconf IFACE\n"
 		"  %1$s genkey > PRIVATE-KEY-FILE\n"
@@ -72,6 +73,10 @@ static void usage(FILE *f)
 		"\n"
 		"Key FILEs hold one base64 key; '-' is standard input, and\n"
 		"/dev/null removes the key. Without a command, %1$s runs 'show all'.\n"
+		"\n"
+		"An endpoint given as a NAME is resolved now, and the kernel keeps\n"
+		"the name: 'set IFACE reresolve' resolves it again and sets the new\n"
+		"address, if it changed; showconf prints the name.\n"
 		"\n"
 		"Config FILEs ('-' is standard input) are INI files like wg(8)'s:\n"
 		"  [Interface] PrivateKey, PrivateKeyFile, ListenPort, Cipher, MssClamp\n"
@@ -84,11 +89,11 @@ static void usage(FILE *f)
 		"2 when the kernel refused the request (as ip(8)).\n"
 		"\n"
 		"FIELDs: ifname ifindex public-key listen-port cipher mss-clamp peer\n"
-		"  preshared-key endpoint allowed-ips persistent-keepalive latest-handshake rx-bytes\n"
-		"  tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay\n"
-		"  drop-src-not-allowed drop-dst-not-allowed drop-no-session\n"
-		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n"
-		"  drop-rx-error\n",
+		"  preshared-key endpoint endpoint-name allowed-ips persistent-keepalive\n"
+		"  latest-handshake rx-bytes tx-bytes rx-packets tx-packets handshakes\n"
+		"  drop-auth drop-replay drop-src-not-allowed drop-dst-not-allowed\n"
+		"  drop-no-session drop-malformed drop-cipher-mismatch drop-handshake\n"
+		"  drop-tx-error drop-rx-error\n",
 		PROG_NAME);
 }
 

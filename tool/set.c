@@ -166,6 +166,13 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
 		a = put_u16(nlh, PTUN_A_PEER_ENDPOINT_PORT, ep->port);
 		MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
+		/* none for an address: the kernel forgets an earlier name */
+		if (peer->endpoint_name[0]) {
+			a = put(nlh, PTUN_A_PEER_ENDPOINT_NAME,
+				strlen(peer->endpoint_name) + 1,
+				peer->endpoint_name);
+			MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
+		}
 	}
 	if (peer->has & PEER_HAS_KEEPALIVE) {
 		a = put_u16(nlh, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
@@ -334,6 +341,60 @@ free_buf:
 	return ret;
 }
 
+/*
+ * The port is the current endpoint's: the name was given with a port the
+ * kernel kept, unless authenticated roaming moved the endpoint since, and
+ * then the peer was last heard from that port. Between the GET and the
+ * SET another writer may replace the peer: the SET names no public key,
+ * so that it updates whichever peer is there rather than replacing it.
+ */
+int device_reresolve(const char *ifname, const char *cmd, bool *changed)
+{
+	struct config_source src = { .where = "", .keyword = "reresolve" };
+	struct ptun_device cur = { 0 }, req = { 0 };
+	struct ptun_endpoint ep;
+	int ret = EXIT_ERROR;
+
+	if (changed)
+		*changed = false;
+	if (config_set_ifname(&cur, ifname) ||
+	    device_get(ifname, &cur, cmd))
+		goto free_cur;
+	if (!(cur.has & DEV_HAS_PEER)) {
+		pr_err("%s %s: no peer configured", cmd, ifname);
+		goto free_cur;
+	}
+	if (!cur.peer.endpoint_name[0]) {
+		pr_err("%s %s: the peer endpoint was not given as a host name: nothing to resolve",
+		       cmd, ifname);
+		goto free_cur;
+	}
+	ep = cur.peer.endpoint;
+	if (config_resolve(&ep, cur.peer.endpoint_name,
+			   cur.peer.endpoint_name, &src))
+		goto free_cur;
+	if ((cur.peer.has & PEER_HAS_ENDPOINT) &&
+	    endpoint_equal(&ep, &cur.peer.endpoint)) {
+		ret = 0;
+		goto free_cur;
+	}
+
+	config_set_ifname(&req, ifname);
+	req.has = DEV_HAS_PEER;
+	req.peer.has = PEER_HAS_ENDPOINT;
+	req.peer.endpoint = ep;
+	memcpy(req.peer.endpoint_name, cur.peer.endpoint_name,
+	       sizeof(req.peer.endpoint_name));
+	req.args.endpoint = req.peer.endpoint_name;
+	ret = device_set(&req, cmd);
+	if (!ret && changed)
+		*changed = true;
+	config_free(&req);
+free_cur:
+	config_free(&cur);
+	return ret && nl_kernel_refused ? EXIT_REFUSED : ret;
+}
+
 int cmd_set(int argc, char **argv)
 {
 	struct ptun_device dev = { 0 };
@@ -344,6 +405,9 @@ int cmd_set(int argc, char **argv)
 		       PROG_NAME, PROG_NAME);
 		return 1;
 	}
+	/* config_from_argv() refuses it anywhere else */
+	if (argc == 3 && !strcmp(argv[2], "reresolve"))
+		return device_reresolve(argv[1], "set", NULL);
 	if (!config_set_ifname(&dev, argv[1]) &&
 	    !config_from_argv(&dev, argc - 2, argv + 2))
 		ret = device_set(&dev, "set");

@@ -26,16 +26,6 @@
 #include "conf.h"
 #include "key.h"
 
-static bool endpoint_equal(const struct ptun_endpoint *a,
-			   const struct ptun_endpoint *b)
-{
-	if (a->family != b->family || a->port != b->port)
-		return false;
-	if (a->family == AF_INET)
-		return a->addr.v4.s_addr == b->addr.v4.s_addr;
-	return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
-}
-
 /* Any total order of subnets, for sorting and finding duplicates. */
 static int cidr_cmp(const struct ptun_cidr *a, const struct ptun_cidr *b)
 {
@@ -209,6 +199,7 @@ static int req_new_peer(struct ptun_device *req,
 			      PEER_HAS_KEEPALIVE);
 	memcpy(rp->preshared_key, wp->preshared_key, PTUN_KEY_LEN);
 	rp->endpoint = wp->endpoint;
+	memcpy(rp->endpoint_name, wp->endpoint_name, sizeof(rp->endpoint_name));
 	rp->keepalive = wp->keepalive;
 	if (wp->has & PEER_HAS_ALLOWED_IPS)
 		return req_set_ips(req, want, NULL);
@@ -241,12 +232,19 @@ static int req_same_peer(enum conf_mode mode, struct ptun_device *req,
 		req->args.line[SET_PRESHARED_KEY] = 0;
 		req->args.line[SET_PRESHARED_KEY_TEXT] = 0;
 	}
-	/* No endpoint in the file leaves the one the peer roamed to. */
+	/*
+	 * No endpoint in the file leaves the one the peer roamed to. A name
+	 * given for an address given before, or the other way round, is sent
+	 * so that the kernel keeps the name (or forgets it).
+	 */
 	if ((wp->has & PEER_HAS_ENDPOINT) &&
 	    (!(cp->has & PEER_HAS_ENDPOINT) ||
-	     !endpoint_equal(&wp->endpoint, &cp->endpoint))) {
+	     !endpoint_equal(&wp->endpoint, &cp->endpoint) ||
+	     strcmp(wp->endpoint_name, cp->endpoint_name))) {
 		rp->has |= PEER_HAS_ENDPOINT;
 		rp->endpoint = wp->endpoint;
+		memcpy(rp->endpoint_name, wp->endpoint_name,
+		       sizeof(rp->endpoint_name));
 	}
 	keepalive = wp->has & PEER_HAS_KEEPALIVE ? wp->keepalive : 0;
 	if (((wp->has & PEER_HAS_KEEPALIVE) || mode == CONF_SYNC) &&

@@ -110,6 +110,13 @@ static int parse_peer(const struct nlattr *nest, struct ptun_peer *peer)
 				return -EBADMSG;
 			peer->endpoint.port = mnl_attr_get_u16(attr);
 			break;
+		case PTUN_A_PEER_ENDPOINT_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+			    mnl_attr_get_payload_len(attr) >
+			    sizeof(peer->endpoint_name))
+				return -EBADMSG;
+			strcpy(peer->endpoint_name, mnl_attr_get_str(attr));
+			break;
 		case PTUN_A_PEER_PERSISTENT_KEEPALIVE:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 				return -EBADMSG;
@@ -470,6 +477,8 @@ static void print_human(const struct ptun_device *dev)
 	if ((peer->has & PEER_HAS_ENDPOINT) &&
 	    !format_endpoint(buf, sizeof(buf), &peer->endpoint))
 		printf("  endpoint: %s\n", buf);
+	if (peer->endpoint_name[0])
+		printf("  endpoint name: %s\n", peer->endpoint_name);
 	printf("  allowed ips: ");
 	if (!peer->n_allowed_ips)
 		printf("(none)");
@@ -523,6 +532,11 @@ static void print_json_peer(struct json *j, const struct ptun_peer *peer)
 		json_string(j, buf);
 	else
 		json_null(j);
+	/* only for a name: the keys of a peer given an address stay as they were */
+	if (peer->endpoint_name[0]) {
+		json_key(j, "endpoint_name");
+		json_string(j, peer->endpoint_name);
+	}
 	json_u64_field(j, "persistent_keepalive", peer->keepalive);
 	json_key(j, "allowed_ips");
 	json_array_begin(j);
@@ -592,6 +606,7 @@ enum field_kind {
 	F_PEER,
 	F_PRESHARED_KEY,
 	F_ENDPOINT,
+	F_ENDPOINT_NAME,
 	F_ALLOWED_IPS,
 	F_KEEPALIVE,
 	F_STAT,
@@ -614,6 +629,7 @@ static const struct field fields[] = {
 	{ "peer", F_PEER, 0 },
 	{ "preshared-key", F_PRESHARED_KEY, 0 },
 	{ "endpoint", F_ENDPOINT, 0 },
+	{ "endpoint-name", F_ENDPOINT_NAME, 0 },
 	{ "allowed-ips", F_ALLOWED_IPS, 0 },
 	{ "persistent-keepalive", F_KEEPALIVE, 0 },
 	{ "latest-handshake", F_STAT, PTUN_A_STATS_LAST_HANDSHAKE },
@@ -697,6 +713,10 @@ static void print_field(const struct ptun_device *dev, const struct field *f)
 		    format_endpoint(buf, sizeof(buf), &peer->endpoint))
 			strcpy(buf, "(none)");
 		printf("%s\n", buf);
+		break;
+	case F_ENDPOINT_NAME:
+		printf("%s\n", has_peer && peer->endpoint_name[0] ?
+		       peer->endpoint_name : "(none)");
 		break;
 	case F_ALLOWED_IPS:
 		if (!has_peer || !peer->n_allowed_ips)

@@ -54,8 +54,15 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 		print_key(f, "PublicKey", peer->public_key);
 	if (peer->flags & PTUN_PEER_F_HAS_PRESHARED_KEY)
 		fprintf(f, "# PresharedKey is set but not shown: add PresharedKey or PresharedKeyFile\n");
-	if ((peer->has & PEER_HAS_ENDPOINT) &&
-	    !format_endpoint(buf, sizeof(buf), &peer->endpoint))
+	/*
+	 * The name, so that setconf resolves it again and the kernel keeps
+	 * it; the port is the current one (see device_reresolve()).
+	 */
+	if ((peer->has & PEER_HAS_ENDPOINT) && peer->endpoint_name[0])
+		fprintf(f, "Endpoint = %s:%u\n", peer->endpoint_name,
+			peer->endpoint.port);
+	else if ((peer->has & PEER_HAS_ENDPOINT) &&
+		 !format_endpoint(buf, sizeof(buf), &peer->endpoint))
 		fprintf(f, "Endpoint = %s\n", buf);
 	if (peer->n_allowed_ips) {
 		fprintf(f, "AllowedIPs = ");

@@ -119,6 +119,9 @@ fails "endpoint port 0" "'192.0.2.1:0' for endpoint" "$PTUN" set $DEV endpoint 1
 fails "endpoint port 65536" "'192.0.2.1:65536' for endpoint" "$PTUN" set $DEV endpoint 192.0.2.1:65536
 fails "endpoint IPv6 without brackets" "for endpoint: an IPv6 address must be in brackets" "$PTUN" set $DEV endpoint 2001:db8::1:51820
 fails "endpoint that does not resolve" "cannot resolve 'no-such-host.invalid:1' for endpoint" "$PTUN" set $DEV endpoint no-such-host.invalid:1
+fails "reresolve after a keyword" "reresolve cannot be combined with other settings" "$PTUN" set $DEV listen-port 1 reresolve
+fails "reresolve before a keyword" "reresolve cannot be combined with other settings" "$PTUN" set $DEV reresolve listen-port 1
+fails "endpoint name longer than 255 bytes" "host name longer than 255 bytes" "$PTUN" set $DEV endpoint "$(printf 'a%.0s' {1..256}):1"
 fails "allowed-ips bad address" "invalid address '10.0.0.300/24' for allowed-ips" "$PTUN" set $DEV allowed-ips 10.0.0.0/8,10.0.0.300/24
 fails "allowed-ips prefix 256" "invalid address '10.0.0.0/256' for allowed-ips" "$PTUN" set $DEV allowed-ips 10.0.0.0/256
 fails "allowed-ips empty entry" "for allowed-ips: empty entry" "$PTUN" set $DEV allowed-ips 10.0.0.0/8,

@@ -350,7 +350,9 @@ else
 	is "first word: errors on stderr: none" "" "$(cat "$T/comp.err")"
 	is "first word 'se': set setconf" "set setconf" "$(comp se)"
 	is "first word '--': the options" "--help --version" "$(comp --)"
-	is "set IFACE: every set keyword of ptun help" "$set_keywords" "$(comp set ptun0 '')"
+	is "set IFACE: every set keyword of ptun help, and reresolve" \
+		"$(echo "$set_keywords reresolve" | words)" "$(comp set ptun0 '')"
+	is "set IFACE reresolve: nothing after it" "" "$(comp set ptun0 reresolve '')"
 	is "set ptun0 ci: cipher" "cipher" "$(comp set ptun0 ci)"
 	is "set ptun0 cipher: the ciphers of ptun help" "$ciphers" "$(comp set ptun0 cipher '')"
 	is "set ptun0 cipher chacha: chacha20-poly1305" "chacha20-poly1305" "$(comp set ptun0 cipher chacha)"

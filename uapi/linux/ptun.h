@@ -27,9 +27,10 @@ enum ptun_cipher {
 	PTUN_CIPHER_MAX = (__PTUN_CIPHER_MAX - 1)
 };
 
-#define PTUN_MSS_CLAMP_OFF	0
-#define PTUN_MSS_CLAMP_AUTO	1
-#define PTUN_MSS_CLAMP_MIN	536
+#define PTUN_MSS_CLAMP_OFF		0
+#define PTUN_MSS_CLAMP_AUTO		1
+#define PTUN_MSS_CLAMP_MIN		536
+#define PTUN_ENDPOINT_NAME_MAX_LEN	255
 
 /**
  * enum ptun_device_flag - Flags of a SET (the device flags attribute).
@@ -86,6 +87,7 @@ enum ptun_peer_attr {
 	PTUN_A_PEER_ENDPOINT_PORT,
 	PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 	PTUN_A_PEER_ALLOWED_IPS,
+	PTUN_A_PEER_ENDPOINT_NAME,
 
 	__PTUN_A_PEER_MAX
 };
