@@ -37,6 +37,7 @@ static const struct {
 	{ "addconf", cmd_addconf, "Adds a config file to the configuration" },
 	{ "syncconf", cmd_syncconf, "Changes what differs from a config file, keeping the session" },
 	{ "showconf", cmd_showconf, "Prints the configuration as a config file" },
+	{ "monitor", cmd_monitor, "Prints events (handshakes, roaming, changes) as they happen" },
 	{ "genkey", cmd_genkey, "Prints a new private key" },
 	{ "genpsk", cmd_genpsk, "Prints a new preshared key" },
 	{ "pubkey", cmd_pubkey, "Prints the public key of the private key on stdin" },
@@ -64,6 +65,7 @@ static void usage(FILE *f)
 		"           [allowed-ips CIDR[,CIDR]...] [persistent-keepalive SECONDS|off]\n"
 		"  %1$s setconf|addconf|syncconf IFACE FILE\n"
 		"  %1$s showconf IFACE\n"
+		"  %1$s monitor [IFACE] [--json]\n"
 		"  %1$s genkey > PRIVATE-KEY-FILE\n"
 		"  %1$s genpsk > PRESHARED-KEY-FILE\n"
 		"  %1$s pubkey < PRIVATE-KEY-FILE > PUBLIC-KEY-FILE\n"
@@ -78,6 +80,17 @@ static void usage(FILE *f)
 		"showconf prints no secret keys: add PrivateKey(File) and\n"
 		"PresharedKey(File) lines to its output before setconf.\n"
 		"\n"
+		"monitor prints one line per event until killed, 'IFACE EVENT [KEY VALUE]...'\n"
+		"(needs CAP_NET_ADMIN):\n"
+		"  session-up cipher C      a handshake completed, no session before\n"
+		"  rekey cipher C           a new session replaced a live one\n"
+		"  session-down reason R    no usable session left (expired|device-down|reset)\n"
+		"  endpoint-changed old A new A  the peer roamed (authenticated)\n"
+		"  handshake-timeout endpoint A  our handshakes got no answer\n"
+		"  config-changed changed LIST  a SET changed keys,peer,endpoint,\n"
+		"                           allowed-ips,listen-port,cipher,keepalive,mss-clamp\n"
+		"  failover                 (reserved)\n"
+		"\n"
 		"Exit status: 0, 1 for a mistake in the command or a config file,\n"
 		"2 when the kernel refused the request (as ip(8)).\n"
 		"\n"
@@ -86,7 +99,7 @@ static void usage(FILE *f)
 		"  tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay\n"
 		"  drop-src-not-allowed drop-dst-not-allowed drop-no-session\n"
 		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n"
-		"  drop-rx-error\n",
+		"  drop-rx-error events-suppressed\n",
 		PROG_NAME);
 }
 
