@@ -59,10 +59,14 @@ enum ptun_peer_flag {
 };
 
 /**
- * enum ptun_event_type - What an event (a message of the event command on the
- *   "events" multicast group) reports. Only local configuration and
+ * enum ptun_event_type - What an event reports: a message of the event command
+ *   (attribute set event), multicast to the "events" group (PTUN_MCGRP_EVENTS)
+ *   of the device's namespace. Joining the group needs CAP_NET_ADMIN in the
+ *   user namespace that owns that namespace. Only local configuration and
  *   authenticated messages cause events: a datagram that does not authenticate
- *   never does.
+ *   never does. Each device sends bursts of at most 20 events, then 10 a
+ *   second; the others are lost and counted in the stats attribute
+ *   events-suppressed.
  * @PTUN_EVENT_UNSPEC: Not an event.
  * @PTUN_EVENT_SESSION_UP: The device went from no usable session to one: a
  *   handshake completed. The initiator reports it when the peer's response
