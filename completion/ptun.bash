@@ -7,7 +7,7 @@
 # The lists below follow "ptun help" (tool/ptun.c); tool/tests/doc.sh checks
 # that they name every command, set keyword and show field it lists.
 
-_ptun_commands='show set setconf addconf syncconf showconf genkey genpsk pubkey help'
+_ptun_commands='show set setconf addconf syncconf showconf monitor genkey genpsk pubkey help'
 _ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive'
 _ptun_ciphers='aes-256-gcm chacha20-poly1305'
 _ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer preshared-key
@@ -15,7 +15,7 @@ _ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer presha
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
 	drop-src-not-allowed drop-dst-not-allowed drop-no-session
 	drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error
-	drop-rx-error'
+	drop-rx-error events-suppressed'
 
 # The ptun devices, else every link: "ip -o link" prints "N: NAME: ..." or
 # "N: NAME@PEER: ...".
@@ -170,6 +170,14 @@ _ptun()
 		;;
 	showconf)
 		[ "$COMP_CWORD" -eq 2 ] && _ptun_reply "$(_ptun_interfaces)"
+		;;
+	monitor)
+		# [IFACE] [--json], in any order
+		case "${COMP_WORDS[*]:2:COMP_CWORD-2}" in
+		*--json*) [ "$COMP_CWORD" -eq 2 ] || [ "$COMP_CWORD" -eq 3 ] &&
+			_ptun_reply "$(_ptun_interfaces)" ;;
+		*) _ptun_reply "$(_ptun_interfaces) --json" ;;
+		esac
 		;;
 	esac
 	return 0

@@ -14,6 +14,7 @@
 #include "allowedips.h"
 #include "compat.h"
 #include "device.h"
+#include "events.h"
 #include "handshake.h"
 #include "peer.h"
 #include "receive.h"
@@ -51,6 +52,7 @@ static int ptun_dev_init(struct net_device *dev)
 	if (ret)
 		goto err_free_tstats;
 	ptun_receive_init(ptun);
+	ptun_events_limit_init(&ptun->events_limit);
 	return 0;
 
 err_free_tstats:
@@ -142,6 +144,7 @@ static int ptun_stop(struct net_device *dev)
 		 */
 		cancel_work_sync(&peer->initiate_work);
 		timer_delete_sync(&peer->retransmit_timer);
+		ptun_events_session_down(peer, PTUN_DOWN_REASON_DEVICE_DOWN);
 		ptun_handshake_reset(peer);
 		ptun_send_purge_staged(peer);
 	}

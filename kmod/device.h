@@ -16,6 +16,7 @@
 #include <linux/ptun.h>
 
 #include "cookie.h"
+#include "events.h"
 #include "ratelimiter.h"
 #include "stats.h"
 
@@ -127,6 +128,8 @@ struct ptun_device {
 	 */
 	struct sk_buff_head rx_queue;
 	struct napi_struct rx_napi;
+	/* how many events the device may still send (events.c) */
+	struct ptun_events_limit events_limit;
 };
 
 #define PTUN_HS_QUEUE_MAX	4096

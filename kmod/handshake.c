@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "device.h"
+#include "events.h"
 #include "handshake.h"
 #include "peer.h"
 #include "send.h"
@@ -60,9 +61,28 @@ static void test_delay_initiate(void)
 	if (ms)
 		msleep(ms);
 }
+
+/*
+ * REKEY_ATTEMPT_TIME in seconds, short enough for selftests/events.sh to
+ * see a handshake give up (handshake-timeout) within a test's time.
+ */
+static unsigned int test_rekey_attempt_time = PTUN_REKEY_ATTEMPT_TIME;
+module_param(test_rekey_attempt_time, uint, 0644);
+MODULE_PARM_DESC(test_rekey_attempt_time,
+		 "seconds after which our initiations give up (testing; default 90)");
+
+static unsigned int rekey_attempt_time(void)
+{
+	return max(READ_ONCE(test_rekey_attempt_time), 1U);
+}
 #else
 static inline void test_delay_initiate(void)
 {
+}
+
+static inline unsigned int rekey_attempt_time(void)
+{
+	return PTUN_REKEY_ATTEMPT_TIME;
 }
 #endif
 
@@ -146,12 +166,13 @@ static void initiate(struct work_struct *work)
 		peer->hs_attempts_start = jiffies;
 		peer->hs_retries = 0;
 	} else if (time_after(jiffies, peer->hs_attempts_start +
-			      PTUN_REKEY_ATTEMPT_TIME * HZ)) {
+			      rekey_attempt_time() * HZ)) {
 		WRITE_ONCE(peer->hs_pending, false);
 		memzero_explicit(&peer->hs, sizeof(peer->hs));
 		mutex_unlock(&peer->hs_lock);
-		net_dbg_ratelimited("%s: handshake gave up after %d seconds\n",
-				    ptun->dev->name, PTUN_REKEY_ATTEMPT_TIME);
+		net_dbg_ratelimited("%s: handshake gave up after %u seconds\n",
+				    ptun->dev->name, rekey_attempt_time());
+		ptun_events_handshake_timeout(ptun, &ep);
 		ptun_send_purge_staged(peer);
 		goto out;
 	} else {
@@ -235,6 +256,7 @@ void ptun_handshake_reset(struct ptun_peer *peer)
 	 */
 	ptun_session_clear(&peer->sessions);
 	mutex_unlock(&peer->hs_lock);
+	ptun_events_session_down(peer, PTUN_DOWN_REASON_RESET);
 }
 
 /* Turns a finished handshake into a session in the peer's slots. */
@@ -373,7 +395,8 @@ static void consume_response(struct ptun_device *ptun, struct ptun_peer *peer,
 		goto out_unlock;
 	mutex_unlock(&peer->hs_lock);
 
-	ptun_peer_set_endpoint(peer, src);
+	ptun_events_session(peer, keys->cipher);
+	ptun_peer_roam(peer, src);
 	ptun_stats_handshake(ptun);
 	ptun_timers_any_received(peer);
 	ptun_timers_handshake_complete(peer);

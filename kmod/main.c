@@ -12,6 +12,7 @@
 #include <net/rtnetlink.h>
 #include <linux/ptun.h>
 
+#include "addrconf.h"
 #include "crypt.h"
 #include "device.h"
 #include "netlink.h"
@@ -33,9 +34,13 @@ static int __init ptun_init(void)
 		ret = -ENOTRECOVERABLE;
 		goto err_destroy_wq;
 	}
-	ret = ptun_device_init();
+	/* before the link kind: no device may register without it */
+	ret = ptun_addrconf_init();
 	if (ret)
 		goto err_destroy_wq;
+	ret = ptun_device_init();
+	if (ret)
+		goto err_addrconf_uninit;
 	ret = ptun_genl_init();
 	if (ret)
 		goto err_device_uninit;
@@ -45,6 +50,8 @@ static int __init ptun_init(void)
 
 err_device_uninit:
 	ptun_device_uninit();
+err_addrconf_uninit:
+	ptun_addrconf_uninit();
 err_destroy_wq:
 	destroy_workqueue(ptun_wq);
 	return ret;
@@ -54,6 +61,7 @@ static void __exit ptun_exit(void)
 {
 	ptun_genl_uninit();
 	ptun_device_uninit();
+	ptun_addrconf_uninit();
 	/*
 	 * Sessions are released from RCU work on ptun_wq, and release their
 	 * peer with call_rcu(): wait for the callbacks that queue work, the

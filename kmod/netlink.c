@@ -29,6 +29,7 @@
 #include "allowedips.h"
 #include "crypt.h"
 #include "device.h"
+#include "events.h"
 #include "netlink.h"
 #include "peer.h"
 #include "socket.h"
@@ -78,8 +79,6 @@ static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
 	[PTUN_A_DEVICE_MODULE_VERSION]	= { .type = NLA_REJECT,
 					    .reject_message = "module version is read-only" },
 };
-
-static struct genl_family ptun_genl_family;
 
 /*
  * Finds the device a request names, with a reference held. Returns an
@@ -144,7 +143,9 @@ static int fill_stats(struct sk_buff *skb, struct ptun_device *ptun)
 	    nla_put_u64_64bit(skb, PTUN_A_STATS_HANDSHAKES, snap.handshakes,
 			      PTUN_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, PTUN_A_STATS_LAST_HANDSHAKE,
-			      snap.last_handshake_ns, PTUN_A_STATS_PAD))
+			      snap.last_handshake_ns, PTUN_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PTUN_A_STATS_EVENTS_SUPPRESSED,
+			      ptun_events_suppressed(ptun), PTUN_A_STATS_PAD))
 		goto err_cancel;
 	for (i = 0; i < PTUN_STATS_NR_DROPS; i++)
 		if (nla_put_u64_64bit(skb, PTUN_STATS_DROP_FIRST + i,
@@ -1153,6 +1154,33 @@ static void wipe_secrets(struct nlattr **attrs)
 			memzero_explicit(nla_data(pos), nla_len(pos));
 }
 
+/* What an applied SET set, for its config-changed event. */
+static u32 set_changes(const struct set_request *req)
+{
+	struct nlattr * const *attrs = req->attrs;
+	u32 changed = 0;
+
+	if (attrs[PTUN_A_DEVICE_PRIVATE_KEY] ||
+	    req->peer[PTUN_A_PEER_PRESHARED_KEY])
+		changed |= PTUN_CONFIG_CHANGED_KEYS;
+	if ((req->flags & PTUN_DEVICE_F_REMOVE_PEER) ||
+	    req->peer[PTUN_A_PEER_PUBLIC_KEY])
+		changed |= PTUN_CONFIG_CHANGED_PEER;
+	if (req->set_endpoint)
+		changed |= PTUN_CONFIG_CHANGED_ENDPOINT;
+	if (req->set_allowed_ips)
+		changed |= PTUN_CONFIG_CHANGED_ALLOWED_IPS;
+	if (attrs[PTUN_A_DEVICE_LISTEN_PORT])
+		changed |= PTUN_CONFIG_CHANGED_LISTEN_PORT;
+	if (attrs[PTUN_A_DEVICE_CIPHER])
+		changed |= PTUN_CONFIG_CHANGED_CIPHER;
+	if (req->peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
+		changed |= PTUN_CONFIG_CHANGED_KEEPALIVE;
+	if (attrs[PTUN_A_DEVICE_MSS_CLAMP])
+		changed |= PTUN_CONFIG_CHANGED_MSS_CLAMP;
+	return changed;
+}
+
 static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct set_request req = { .skb = skb, .attrs = info->attrs };
@@ -1160,6 +1188,7 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ptun_device *ptun;
 	struct ptun_peer *target;
 	struct net_device *dev;
+	u32 changed;
 	int ret;
 
 	dev = lookup_device(genl_info_net(info), info->attrs, extack);
@@ -1200,6 +1229,8 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = rebind(ptun, &req, extack);
 	if (ret)
 		goto out_unlock;
+	/* before apply_peer() takes the allowed IPs out of the request */
+	changed = set_changes(&req);
 	if (req.flags & PTUN_DEVICE_F_REMOVE_PEER)
 		ptun_peer_detach(ptun);
 	apply_device(ptun, &req);
@@ -1209,6 +1240,8 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 			ptun_timers_persistent_keepalive(target);
 	}
 	ptun->config_gen++;
+	/* committed: nothing below can undo it */
+	ptun_events_config_changed(ptun, changed);
 out_unlock:
 	mutex_unlock(&ptun->lock);
 out:
@@ -1235,7 +1268,7 @@ static const struct genl_small_ops ptun_genl_ops[] = {
 	},
 };
 
-static struct genl_family ptun_genl_family __ro_after_init = {
+struct genl_family ptun_genl_family __ro_after_init = {
 	.name		= PTUN_GENL_NAME,
 	.version	= PTUN_GENL_VERSION,
 	.maxattr	= PTUN_A_DEVICE_MAX,
@@ -1244,6 +1277,8 @@ static struct genl_family ptun_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= ptun_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(ptun_genl_ops),
+	.mcgrps		= ptun_events_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ptun_events_mcgrps),
 	/* every command is new: validate all of them strictly */
 	.resv_start_op	= PTUN_CMD_GET_DEVICE,
 };

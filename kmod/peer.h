@@ -79,6 +79,8 @@ struct ptun_peer {
 	struct ptun_device *ptun;
 	struct kref refs;
 	bool dead;
+	/* events.c's record of the sessions it reported, atomic bitops */
+	unsigned long events_state;
 	u8 public_key[PTUN_KEY_LEN];
 	u8 preshared_key[PTUN_KEY_LEN];
 	bool has_preshared_key;
@@ -156,5 +158,6 @@ void ptun_peer_set_endpoint(struct ptun_peer *peer,
 			    const struct ptun_endpoint *ep);
 void ptun_peer_get_endpoint(struct ptun_peer *peer, struct ptun_endpoint *ep);
 void ptun_peer_set_endpoint_name(struct ptun_peer *peer, const char *name);
+void ptun_peer_roam(struct ptun_peer *peer, const struct ptun_endpoint *src);
 
 #endif /* _PTUN_PEER_H */

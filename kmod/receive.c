@@ -36,6 +36,7 @@
 #include "allowedips.h"
 #include "crypt.h"
 #include "device.h"
+#include "events.h"
 #include "handshake.h"
 #include "messages.h"
 #include "mss.h"
@@ -69,26 +70,6 @@ static void drop(struct ptun_device *ptun, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-static bool endpoint_eq(const struct ptun_endpoint *a,
-			const struct ptun_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	switch (a->addr.sa_family) {
-	case AF_INET:
-		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
-		       a->src4.s_addr == b->src4.s_addr;
-	case AF_INET6:
-		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr,
-				       &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
-		       ipv6_addr_equal(&a->src6, &b->src6);
-	}
-	return true;
-}
-
 /*
  * Roaming: an authenticated message moves the peer to where it came from,
  * and our replies to the address it was sent to. The outer headers are
@@ -96,12 +77,10 @@ static bool endpoint_eq(const struct ptun_endpoint *a,
  */
 static void update_endpoint(struct ptun_peer *peer, struct sk_buff *skb)
 {
-	struct ptun_endpoint cur, src;
+	struct ptun_endpoint src;
 
 	ptun_socket_endpoint_from_skb(&src, skb);
-	ptun_peer_get_endpoint(peer, &cur);
-	if (!endpoint_eq(&cur, &src))
-		ptun_peer_set_endpoint(peer, &src);
+	ptun_peer_roam(peer, &src);
 }
 
 /*
@@ -179,8 +158,10 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 		return PTUN_A_STATS_DROP_REPLAY;
 
 	/* The initiator holds the keys: its first message confirms them. */
-	if (ptun_session_confirm(&peer->sessions, s))
+	if (ptun_session_confirm(&peer->sessions, s)) {
+		ptun_events_session(peer, s->send_key.cipher);
 		ptun_send_staged(peer);
+	}
 	update_endpoint(peer, skb);
 	ptun_timers_any_received(peer);
 

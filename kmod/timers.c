@@ -28,6 +28,7 @@
 #include <linux/timer.h>
 
 #include "device.h"
+#include "events.h"
 #include "handshake.h"
 #include "messages.h"
 #include "peer.h"
@@ -83,6 +84,7 @@ static void expiry_expired(struct timer_list *t)
 	u64 next;
 
 	next = ptun_session_expire(&peer->sessions);
+	ptun_events_session_expired(peer);
 	if (next)
 		arm_expiry(peer, next);
 }

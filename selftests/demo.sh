@@ -47,6 +47,19 @@ title "site sa, addresses and routes"
 ip -n sa -br addr
 ip -n sa route
 
+title "ptun monitor on both sites, in the background, before any traffic"
+for ns in sa sb; do
+	printf '$ ip netns exec %s ptun monitor > %s.events &\n' "$ns" "$ns"
+	ip netns exec "$ns" ptun monitor > "$TMP/$ns.events" 2>&1 &
+done
+# a SET each monitor reports shows that it has joined the events group
+for ns in sa sb; do
+	for ((try = 0; try < 50; try++)); do
+		ip netns exec "$ns" ptun set ptun0 mss-clamp off
+		wait_for 1 grep -q config-changed "$TMP/$ns.events" && break
+	done
+done
+
 title "ping across the tunnel: sa -> sb (the first one waits for the handshake)"
 run ip netns exec sa ping -c 3 -W 5 10.10.0.2
 title "IPv6 inside the tunnel: sb -> sa"
@@ -59,6 +72,11 @@ ip netns exec sb timeout 30 iperf3 -s -1 -B 10.10.0.2 > /dev/null 2>&1 &
 wait_for 10 tcp_listening sb 5201
 run ip netns exec sa timeout 30 iperf3 -c 10.10.0.2 -t 3 -f m
 wait
+
+for ns in sa sb; do
+	title "site $ns: what ptun monitor printed (sa initiated the handshake)"
+	cat "$TMP/$ns.events"
+done
 
 for ns in sa sb; do
 	title "site $ns: ptun show"

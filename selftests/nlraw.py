@@ -7,13 +7,15 @@ kernel's own checks are exercised here with hand-built messages:
 
   nlraw.py set IFNAME ATTR...     send PTUN_CMD_SET_DEVICE
   nlraw.py get IFNAME             print the raw reply as hex
+  nlraw.py burst N IFNAME ATTR... the same SET N times, back to back on
+                                  one socket (events.sh's rate limit)
 
 An ATTR is PATH=VALUE where PATH names a device attribute, or
 peer.NAME for one in the peer nest, or allowed.N.NAME for allowed IP N,
 and VALUE is u8:N, u16:N, u32:N, hex:BYTES, str:TEXT or empty.
 
 "set" prints "errno=N msg=TEXT" and exits 0 if the kernel rejected the
-request, 1 if it accepted it.
+request, 1 if it accepted it. "burst" prints how many were accepted.
 """
 
 import os
@@ -164,7 +166,7 @@ def build(ifname, specs):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("set", "get"):
+    if len(argv) < 3 or argv[1] not in ("set", "get", "burst"):
         sys.stderr.write(__doc__)
         return 2
     nl = Genl()
@@ -177,6 +179,14 @@ def main(argv):
             print(f"errno={err} msg={msg}")
             return 1
         print("".join(r.hex() for r in replies))
+        return 0
+    if argv[1] == "burst":
+        payload = build(argv[3], argv[4:])
+        accepted = 0
+        for _ in range(int(argv[2])):
+            err, _, _ = nl.request(family, PTUN_CMD_SET_DEVICE, payload)
+            accepted += not err
+        print(accepted)
         return 0
     err, msg, _ = nl.request(family, PTUN_CMD_SET_DEVICE,
                              build(argv[2], argv[3:]))

@@ -24,5 +24,6 @@ int cmd_addconf(int argc, char **argv);
 int cmd_syncconf(int argc, char **argv);
 int cmd_showconf(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif /* PTUN_TOOL_CMD_H */

@@ -94,7 +94,14 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 	j->depth = 0;
 	j->after_key = false;
+	j->one_line = false;
 	j->has_items[0] = false;
+}
+
+void json_init_line(struct json *j, FILE *f)
+{
+	json_init(j, f);
+	j->one_line = true;
 }
 
 static void indent(struct json *j)
@@ -118,9 +125,14 @@ static void json_sep(struct json *j)
 		j->has_items[0] = true;
 		return;
 	}
-	fputs(j->has_items[j->depth] ? ",\n" : "\n", j->f);
+	if (j->one_line) {
+		if (j->has_items[j->depth])
+			fputs(", ", j->f);
+	} else {
+		fputs(j->has_items[j->depth] ? ",\n" : "\n", j->f);
+		indent(j);
+	}
 	j->has_items[j->depth] = true;
-	indent(j);
 }
 
 static void json_open(struct json *j, char c)
@@ -138,7 +150,7 @@ static void json_close(struct json *j, char c)
 
 	if (j->depth > 0)
 		j->depth--;
-	if (items) {
+	if (items && !j->one_line) {
 		fputc('\n', j->f);
 		indent(j);
 	}

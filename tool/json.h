@@ -16,12 +16,15 @@ struct json {
 	FILE *f;
 	int depth;
 	bool after_key;
+	bool one_line;		/* no newlines or indentation inside a value */
 	bool has_items[JSON_MAX_DEPTH];
 };
 
 void json_escape(FILE *f, const char *s);
 
 void json_init(struct json *j, FILE *f);
+/* as json_init, each top-level value on one line (JSON Lines) */
+void json_init_line(struct json *j, FILE *f);
 void json_object_begin(struct json *j);
 void json_object_end(struct json *j);
 void json_array_begin(struct json *j);

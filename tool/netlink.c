@@ -162,9 +162,33 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_reply_cb cb,
 	}
 }
 
+/* One group of CTRL_ATTR_MCAST_GROUPS: remembers the events group's id. */
+static int mcast_group_cb(const struct nlattr *grp, void *data)
+{
+	const char *name = NULL;
+	struct nl *nl = data;
+	uint32_t id = 0;
+	struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, grp) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			name = mnl_attr_get_str(attr);
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			id = mnl_attr_get_u32(attr);
+	}
+	if (name && !strcmp(name, PTUN_MCGRP_EVENTS))
+		nl->events_group = id;
+	return MNL_CB_OK;
+}
+
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct nl *nl = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+		mnl_attr_parse_nested(attr, mcast_group_cb, nl);
 
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)

@@ -22,6 +22,7 @@ struct nl {
 	uint32_t seq;
 	uint16_t family;
 	uint32_t family_version;	/* the module's PTUN_GENL_VERSION */
+	uint32_t events_group;		/* PTUN_MCGRP_EVENTS's id, 0: none */
 	char *rxbuf;
 	size_t rxbuf_size;
 };

@@ -39,6 +39,7 @@ static const struct {
 	{ "addconf", cmd_addconf, "Adds a config file to the configuration" },
 	{ "syncconf", cmd_syncconf, "Changes what differs from a config file, keeping the session" },
 	{ "showconf", cmd_showconf, "Prints the configuration as a config file" },
+	{ "monitor", cmd_monitor, "Prints events (handshakes, roaming, changes) as they happen" },
 	{ "genkey", cmd_genkey, "Prints a new private key" },
 	{ "genpsk", cmd_genpsk, "Prints a new preshared key" },
 	{ "pubkey", cmd_pubkey, "Prints the public key of the private key on stdin" },
@@ -67,6 +68,7 @@ static void usage(FILE *f)
 		"  %1$s set IFACE reresolve\n"
 		"  %1$s setconf|addconf|syncconf IFACE FILE\n"
 		"  %1$s showconf IFACE\n"
+		"  %1$s monitor [IFACE] [--json]\n"
 		"  %1$s genkey > PRIVATE-KEY-FILE\n"
 		"  %1$s genpsk > PRESHARED-KEY-FILE\n"
 		"  %1$s pubkey < PRIVATE-KEY-FILE > PUBLIC-KEY-FILE\n"
@@ -85,6 +87,17 @@ static void usage(FILE *f)
 		"showconf prints no secret keys: add PrivateKey(File) and\n"
 		"PresharedKey(File) lines to its output before setconf.\n"
 		"\n"
+		"monitor prints one line per event until killed, 'IFACE EVENT [KEY VALUE]...'\n"
+		"(needs CAP_NET_ADMIN):\n"
+		"  session-up cipher C      a handshake completed, no session before\n"
+		"  rekey cipher C           a new session replaced a live one\n"
+		"  session-down reason R    no usable session left (expired|device-down|reset)\n"
+		"  endpoint-changed old A new A  the peer roamed (authenticated)\n"
+		"  handshake-timeout endpoint A  our handshakes got no answer\n"
+		"  config-changed changed LIST  a SET changed keys,peer,endpoint,\n"
+		"                           allowed-ips,listen-port,cipher,keepalive,mss-clamp\n"
+		"  failover                 (reserved)\n"
+		"\n"
 		"Exit status: 0, 1 for a mistake in the command or a config file,\n"
 		"2 when the kernel refused the request (as ip(8)).\n"
 		"\n"
@@ -93,7 +106,7 @@ static void usage(FILE *f)
 		"  latest-handshake rx-bytes tx-bytes rx-packets tx-packets handshakes\n"
 		"  drop-auth drop-replay drop-src-not-allowed drop-dst-not-allowed\n"
 		"  drop-no-session drop-malformed drop-cipher-mismatch drop-handshake\n"
-		"  drop-tx-error drop-rx-error\n",
+		"  drop-tx-error drop-rx-error events-suppressed\n",
 		PROG_NAME);
 }
 

@@ -648,6 +648,7 @@ static const struct field fields[] = {
 	{ "drop-handshake", F_STAT, PTUN_A_STATS_DROP_HANDSHAKE },
 	{ "drop-tx-error", F_STAT, PTUN_A_STATS_DROP_TX_ERROR },
 	{ "drop-rx-error", F_STAT, PTUN_A_STATS_DROP_RX_ERROR },
+	{ "events-suppressed", F_STAT, PTUN_A_STATS_EVENTS_SUPPRESSED },
 };
 
 static const struct field *find_field(const char *name)

@@ -325,7 +325,7 @@ static void test_endpoints(void)
 	      !strcmp(buf, "192.0.2.1:443"), "endpoint: formats v4:port");
 }
 
-static char *capture_json(void (*fn)(struct json *j))
+static char *capture_json_as(void (*fn)(struct json *j), bool one_line)
 {
 	struct json j;
 	size_t size;
@@ -335,11 +335,19 @@ static char *capture_json(void (*fn)(struct json *j))
 	f = open_memstream(&out, &size);
 	if (!f)
 		exit(2);
-	json_init(&j, f);
+	if (one_line)
+		json_init_line(&j, f);
+	else
+		json_init(&j, f);
 	fn(&j);
 	json_finish(&j);
 	fclose(f);
 	return out;
+}
+
+static char *capture_json(void (*fn)(struct json *j))
+{
+	return capture_json_as(fn, false);
 }
 
 static char *escape(const char *s)
@@ -432,6 +440,12 @@ static void test_json(void)
 	free(out);
 	out = capture_json(json_empty_array);
 	check(!strcmp(out, "[]\n"), "json: empty top-level array");
+	free(out);
+	out = capture_json_as(json_doc, true);
+	check(!strcmp(out, "{\"a\": 18446744073709551615, "
+			   "\"b\": [\"x\", null, true], \"c\": [], "
+			   "\"d\": {}, \"e\": null}\n"),
+	      "json: one-line layout (monitor --json)");
 	free(out);
 }
 

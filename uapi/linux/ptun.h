@@ -59,6 +59,102 @@ enum ptun_peer_flag {
 	PTUN_PEER_F_HAS_PRESHARED_KEY = 1,
 };
 
+/**
+ * enum ptun_event_type - What an event reports: a message of the event command
+ *   (attribute set event), multicast to the "events" group (PTUN_MCGRP_EVENTS)
+ *   of the device's namespace. Joining the group needs CAP_NET_ADMIN in the
+ *   user namespace that owns that namespace. Only local configuration and
+ *   authenticated messages cause events: a datagram that does not authenticate
+ *   never does. Each device sends bursts of at most 20 events, then 10 a
+ *   second; the others are lost and counted in the stats attribute
+ *   events-suppressed.
+ * @PTUN_EVENT_UNSPEC: Not an event.
+ * @PTUN_EVENT_SESSION_UP: The device went from no usable session to one: a
+ *   handshake completed. The initiator reports it when the peer's response
+ *   authenticates, the responder when the initiator's first data message (or
+ *   keepalive) confirms the session. Carries cipher.
+ * @PTUN_EVENT_REKEY: A new session replaced a live one, at the same moments as
+ *   session-up. Carries cipher.
+ * @PTUN_EVENT_SESSION_DOWN: No usable session is left. Carries reason: the
+ *   sessions expired (reject-after-time passed, as when the peer stays
+ *   silent), the device went down, or the sessions were reset by a SET (new
+ *   keys, peer replaced or removed) or the device's deletion. Only after a
+ *   session-up.
+ * @PTUN_EVENT_ENDPOINT_CHANGED: An authenticated message from the peer (data,
+ *   keepalive or a handshake response) came from another address or port than
+ *   the current endpoint, and the endpoint moved there (roaming). Carries the
+ *   old endpoint (absent if none was known) and the new one. A SET of the
+ *   endpoint reports config-changed instead.
+ * @PTUN_EVENT_FAILOVER: Reserved for endpoint failover; not emitted yet.
+ * @PTUN_EVENT_HANDSHAKE_TIMEOUT: Our initiations to the current endpoint got
+ *   no answer for REKEY_ATTEMPT_TIME (90 s) and the handshake gave up. Carries
+ *   the endpoint.
+ * @PTUN_EVENT_CONFIG_CHANGED: A SET was applied (never a rejected one, nor a
+ *   SET that only stages allowed IPs). Carries changed: what the SET set.
+ */
+enum ptun_event_type {
+	PTUN_EVENT_UNSPEC,
+	PTUN_EVENT_SESSION_UP,
+	PTUN_EVENT_REKEY,
+	PTUN_EVENT_SESSION_DOWN,
+	PTUN_EVENT_ENDPOINT_CHANGED,
+	PTUN_EVENT_FAILOVER,
+	PTUN_EVENT_HANDSHAKE_TIMEOUT,
+	PTUN_EVENT_CONFIG_CHANGED,
+
+	/* private: */
+	__PTUN_EVENT_MAX,
+	PTUN_EVENT_MAX = (__PTUN_EVENT_MAX - 1)
+};
+
+/**
+ * enum ptun_down_reason - Why a session-down event happened.
+ * @PTUN_DOWN_REASON_UNSPEC: Not a reason.
+ * @PTUN_DOWN_REASON_EXPIRED: The last session reached reject-after-time (180 s
+ *   without a rekey, as when the peer is silent) and its keys were erased.
+ * @PTUN_DOWN_REASON_DEVICE_DOWN: The device was set down.
+ * @PTUN_DOWN_REASON_RESET: A SET changed keys, replaced or removed the peer,
+ *   or the device is being deleted.
+ */
+enum ptun_down_reason {
+	PTUN_DOWN_REASON_UNSPEC,
+	PTUN_DOWN_REASON_EXPIRED,
+	PTUN_DOWN_REASON_DEVICE_DOWN,
+	PTUN_DOWN_REASON_RESET,
+
+	/* private: */
+	__PTUN_DOWN_REASON_MAX,
+	PTUN_DOWN_REASON_MAX = (__PTUN_DOWN_REASON_MAX - 1)
+};
+
+/**
+ * enum ptun_config_change - What a SET set, in a config-changed event: the
+ *   attributes the request carried, whether or not a value differs from
+ *   before.
+ * @PTUN_CONFIG_CHANGED_KEYS: The private key or the preshared key.
+ * @PTUN_CONFIG_CHANGED_PEER: The peer was added, replaced (new public key) or
+ *   removed.
+ * @PTUN_CONFIG_CHANGED_ENDPOINT: The peer's endpoint.
+ * @PTUN_CONFIG_CHANGED_ALLOWED_IPS: The peer's allowed IPs.
+ * @PTUN_CONFIG_CHANGED_LISTEN_PORT: The listen port.
+ * @PTUN_CONFIG_CHANGED_CIPHER: The data cipher.
+ * @PTUN_CONFIG_CHANGED_KEEPALIVE: The persistent keepalive interval.
+ * @PTUN_CONFIG_CHANGED_MSS_CLAMP: The MSS clamp.
+ */
+enum ptun_config_change {
+	PTUN_CONFIG_CHANGED_KEYS = 1,
+	PTUN_CONFIG_CHANGED_PEER = 2,
+	PTUN_CONFIG_CHANGED_ENDPOINT = 4,
+	PTUN_CONFIG_CHANGED_ALLOWED_IPS = 8,
+	PTUN_CONFIG_CHANGED_LISTEN_PORT = 16,
+	PTUN_CONFIG_CHANGED_CIPHER = 32,
+	PTUN_CONFIG_CHANGED_KEEPALIVE = 64,
+	PTUN_CONFIG_CHANGED_MSS_CLAMP = 128,
+
+	/* private: */
+	PTUN_CONFIG_CHANGED_MASK = 255,
+};
+
 enum ptun_device_attr {
 	PTUN_A_DEVICE_UNSPEC,
 	PTUN_A_DEVICE_IFINDEX,
@@ -129,18 +225,41 @@ enum ptun_stats_attr {
 	PTUN_A_STATS_DROP_HANDSHAKE,
 	PTUN_A_STATS_DROP_TX_ERROR,
 	PTUN_A_STATS_DROP_RX_ERROR,
+	PTUN_A_STATS_EVENTS_SUPPRESSED,
 
 	__PTUN_A_STATS_MAX
 };
 #define PTUN_A_STATS_MAX (__PTUN_A_STATS_MAX - 1)
 
+enum ptun_event_attr {
+	PTUN_A_EVENT_UNSPEC,
+	PTUN_A_EVENT_IFINDEX,
+	PTUN_A_EVENT_IFNAME,
+	PTUN_A_EVENT_TYPE,
+	PTUN_A_EVENT_CIPHER,
+	PTUN_A_EVENT_REASON,
+	PTUN_A_EVENT_CHANGED,
+	PTUN_A_EVENT_ENDPOINT_IPV4,
+	PTUN_A_EVENT_ENDPOINT_IPV6,
+	PTUN_A_EVENT_ENDPOINT_PORT,
+	PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
+	PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
+	PTUN_A_EVENT_OLD_ENDPOINT_PORT,
+
+	__PTUN_A_EVENT_MAX
+};
+#define PTUN_A_EVENT_MAX (__PTUN_A_EVENT_MAX - 1)
+
 enum ptun_cmd {
 	PTUN_CMD_UNSPEC,
 	PTUN_CMD_GET_DEVICE,
 	PTUN_CMD_SET_DEVICE,
+	PTUN_CMD_EVENT,
 
 	__PTUN_CMD_MAX
 };
 #define PTUN_CMD_MAX (__PTUN_CMD_MAX - 1)
+
+#define PTUN_MCGRP_EVENTS	"events"
 
 #endif /* _UAPI_LINUX_PTUN_H */
