@@ -172,12 +172,15 @@ _ptun()
 		[ "$COMP_CWORD" -eq 2 ] && _ptun_reply "$(_ptun_interfaces)"
 		;;
 	monitor)
-		# [IFACE] [--json], in any order
-		case "${COMP_WORDS[*]:2:COMP_CWORD-2}" in
-		*--json*) [ "$COMP_CWORD" -eq 2 ] || [ "$COMP_CWORD" -eq 3 ] &&
-			_ptun_reply "$(_ptun_interfaces)" ;;
-		*) _ptun_reply "$(_ptun_interfaces) --json" ;;
-		esac
+		# [IFACE] [--json] [--reresolve], in any order
+		local w opts="--json --reresolve" iface=$(_ptun_interfaces)
+		for w in "${COMP_WORDS[@]:2:COMP_CWORD-2}"; do
+			case "$w" in
+			--json|--reresolve) opts=${opts/$w/} ;;
+			*) iface= ;;
+			esac
+		done
+		_ptun_reply "$iface $opts"
 		;;
 	esac
 	return 0

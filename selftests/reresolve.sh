@@ -50,6 +50,14 @@ netlink_sends()
 	grep -c AF_NETLINK "$TMP/strace"
 }
 
+# The PTUN_DEBUG=1 module: monitor --reresolve acts on handshake-timeout,
+# which test_rekey_attempt_time brings within seconds
+if ! debug_module_load test_rekey_attempt_time=3; then
+	fail "the PTUN_DEBUG=1 module loads" "build it: make module-debug-for"
+	ktap_done
+fi
+ok "the PTUN_DEBUG=1 module loads"
+
 hosts 192.0.2.2
 check "a private /etc/hosts" mount --bind "$HOSTS" /etc/hosts
 check_eq "names resolve from it" 192.0.2.2 \
@@ -141,6 +149,33 @@ diag "reresolve gave up after ${took}s"
 check "after bounded retries (about 8 s), not forever" \
 	test "$took" -ge 5 -a "$took" -lt 90
 hosts 192.0.2.5
+
+# ---- monitor --reresolve: a handshake timeout re-resolves the name ----
+in_ns sa "$PTUN" monitor ptun0 --reresolve > "$TMP/mon.out" 2> "$TMP/mon.err" &
+mon_pid=$!
+exit_hooks+=("kill $mon_pid 2>/dev/null")
+check "sb's underlay address moves to 192.0.2.6" eval \
+	"ip -n sb addr del 192.0.2.5/24 dev wan0 && ip -n sb addr add 192.0.2.6/24 dev wan0"
+hosts 192.0.2.6
+# down and up: sa forgets its session, so its next packet needs a handshake,
+# which goes to the old address and times out after 3 s
+check "sa's device down and up" eval \
+	"ip -n sa link set ptun0 down && ip -n sa link set ptun0 up"
+check "sa's first packet finds no one" ping_fails sa 10.10.0.2
+check "monitor --reresolve moves the endpoint, traffic flows" \
+	wait_for 30 ping_ok sa 10.10.0.2
+check_eq "the endpoint is sb's new address" 192.0.2.6:51820 "$(ctr sa endpoint)"
+check_match "monitor printed the handshake-timeout" \
+	'^ptun0 handshake-timeout endpoint 192\.0\.2\.5:51820$' "$(cat "$TMP/mon.out")"
+check_match "and then the SET that reresolve made" \
+	'^ptun0 config-changed changed endpoint$' "$(cat "$TMP/mon.out")"
+check "the monitor still runs" kill -0 "$mon_pid"
+kill "$mon_pid"
+check "sb moves back to 192.0.2.5" eval \
+	"ip -n sb addr del 192.0.2.6/24 dev wan0 && ip -n sb addr add 192.0.2.5/24 dev wan0"
+hosts 192.0.2.5
+check "reresolve follows it" ptun_in sa set ptun0 reresolve
+check "traffic flows" ping_ok sa 10.10.0.2
 
 # ---- mistakes ----
 reject "reresolve with another setting" 1 \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptun monitor [IFACE] [--json]: joins the ptun family's "events"
- * multicast group and prints one line per event until killed, as
+ * ptun monitor [IFACE] [--json] [--reresolve]: joins the ptun family's
+ * "events" multicast group and prints one line per event until killed, as
  * "IFACE EVENT [KEY VALUE]..." or, with --json, one JSON object a line.
  * Each line is flushed at once: scripts read it through a pipe.
  */
@@ -46,6 +46,7 @@ static const char *const change_names[] = {
 
 struct monitor {
 	bool json;
+	bool reresolve;			/* --reresolve */
 	uint32_t ifindex;		/* 0: every device */
 	uint16_t family;
 };
@@ -233,12 +234,21 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	ifname = mnl_attr_get_str(ev.tb[PTUN_A_EVENT_IFNAME]);
 	print_event(m, &ev, ifname, ifindex);
+	/*
+	 * The peer's name may lead somewhere else now (dynamic DNS, a new
+	 * ISP address). A new address reaches the kernel as a SET, and so
+	 * comes back as a config-changed event; failures are told on stderr
+	 * and the monitor goes on.
+	 */
+	if (m->reresolve &&
+	    u32_attr(ev.tb[PTUN_A_EVENT_TYPE]) == PTUN_EVENT_HANDSHAKE_TIMEOUT)
+		device_reresolve(ifname, "monitor --reresolve", NULL);
 	return MNL_CB_OK;
 }
 
 static int usage_error(void)
 {
-	pr_err("usage: %s monitor [IFACE] [--json]", PROG_NAME);
+	pr_err("usage: %s monitor [IFACE] [--json] [--reresolve]", PROG_NAME);
 	return EXIT_ERROR;
 }
 
@@ -253,6 +263,8 @@ int cmd_monitor(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			m.json = true;
+		} else if (!strcmp(argv[i], "--reresolve")) {
+			m.reresolve = true;
 		} else if (argv[i][0] == '-' || ifname) {
 			pr_err("monitor: unexpected argument '%s'", argv[i]);
 			return usage_error();
