@@ -14,6 +14,10 @@
  *   endpoint,
  *   endpoint_cache    endpoint_lock (readers may run in softirq); the
  *                     cached route is the route to endpoint
+ *   candidates,
+ *   candidate_*       endpoint_lock (see endpoint.h); candidate_count and
+ *                     failover_timeout, failback_interval also READ_ONCE()
+ *   candidate_since   hs_lock
  *   keepalive         written under ptun->lock, read with READ_ONCE()
  *   allowed_ips       RCU pointer, replaced under ptun->lock
  *   keys              RCU pointer, replaced under ptun->lock
@@ -83,6 +87,21 @@ struct ptun_peer {
 	rwlock_t endpoint_lock;
 	struct ptun_endpoint endpoint;
 	struct dst_cache endpoint_cache;
+	/* the candidate endpoints, in order of preference */
+	struct ptun_endpoint candidates[PTUN_ENDPOINTS_MAX];
+	u8 candidate_count;
+	/* the candidate equal to endpoint, -1 if none */
+	s8 candidate_active;
+	/* bit i: handshakes to candidates[i] timed out */
+	u8 candidates_failed;
+	/* seconds, 0: the default */
+	u16 failover_timeout;
+	u16 failback_interval;
+	/* when initiations to the active candidate began (jiffies) */
+	unsigned long candidate_since;
+	/* the next initiation is a failback probe */
+	bool probe_first;
+	struct timer_list failback_timer;
 	struct ptun_allowedips __rcu *allowed_ips;
 	struct ptun_peer_keys __rcu *keys;
 	struct ptun_session_slots sessions;

@@ -27,9 +27,28 @@ enum ptun_cipher {
 	PTUN_CIPHER_MAX = (__PTUN_CIPHER_MAX - 1)
 };
 
-#define PTUN_MSS_CLAMP_OFF	0
-#define PTUN_MSS_CLAMP_AUTO	1
-#define PTUN_MSS_CLAMP_MIN	536
+#define PTUN_MSS_CLAMP_OFF		0
+#define PTUN_MSS_CLAMP_AUTO		1
+#define PTUN_MSS_CLAMP_MIN		536
+#define PTUN_ENDPOINTS_MAX		8
+#define PTUN_FAILOVER_TIMEOUT_DEFAULT	5
+#define PTUN_FAILBACK_INTERVAL_DEFAULT	60
+
+/**
+ * enum ptun_endpoint_state - What a candidate endpoint is to the peer
+ *   (read-only).
+ * @PTUN_ENDPOINT_STATE_STANDBY: Not in use; tried when the one in use fails.
+ * @PTUN_ENDPOINT_STATE_ACTIVE: The peer's current endpoint, where data and
+ *   handshakes go.
+ * @PTUN_ENDPOINT_STATE_FAILED: Handshake initiations to it went unanswered for
+ *   the failover-timeout; it stays failed until it answers again (a failback
+ *   probe or the failover wrapping round to it) or a SET names the list anew.
+ */
+enum ptun_endpoint_state {
+	PTUN_ENDPOINT_STATE_STANDBY,
+	PTUN_ENDPOINT_STATE_ACTIVE,
+	PTUN_ENDPOINT_STATE_FAILED,
+};
 
 /**
  * enum ptun_device_flag - Flags of a SET (the device flags attribute).
@@ -85,6 +104,9 @@ enum ptun_peer_attr {
 	PTUN_A_PEER_ENDPOINT_PORT,
 	PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 	PTUN_A_PEER_ALLOWED_IPS,
+	PTUN_A_PEER_ENDPOINTS,
+	PTUN_A_PEER_FAILOVER_TIMEOUT,
+	PTUN_A_PEER_FAILBACK_INTERVAL,
 
 	__PTUN_A_PEER_MAX
 };
@@ -106,6 +128,24 @@ enum ptun_allowed_ip_attr {
 	__PTUN_A_ALLOWED_IP_MAX
 };
 #define PTUN_A_ALLOWED_IP_MAX (__PTUN_A_ALLOWED_IP_MAX - 1)
+
+enum ptun_endpoints_attr {
+	PTUN_A_ENDPOINTS_ENTRY = 1,
+
+	__PTUN_A_ENDPOINTS_MAX
+};
+#define PTUN_A_ENDPOINTS_MAX (__PTUN_A_ENDPOINTS_MAX - 1)
+
+enum ptun_endpoint_attr {
+	PTUN_A_ENDPOINT_UNSPEC,
+	PTUN_A_ENDPOINT_IPV4,
+	PTUN_A_ENDPOINT_IPV6,
+	PTUN_A_ENDPOINT_PORT,
+	PTUN_A_ENDPOINT_STATE,
+
+	__PTUN_A_ENDPOINT_MAX
+};
+#define PTUN_A_ENDPOINT_MAX (__PTUN_A_ENDPOINT_MAX - 1)
 
 enum ptun_stats_attr {
 	PTUN_A_STATS_UNSPEC,
