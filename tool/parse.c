@@ -304,3 +304,13 @@ int format_endpoint(char *buf, size_t size, const struct ptun_endpoint *ep)
 		return -1;
 	return 0;
 }
+
+int endpoint_equal(const struct ptun_endpoint *a,
+		   const struct ptun_endpoint *b)
+{
+	if (a->family != b->family || a->port != b->port)
+		return 0;
+	if (a->family == AF_INET)
+		return a->addr.v4.s_addr == b->addr.v4.s_addr;
+	return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
+}

@@ -56,5 +56,8 @@ int parse_endpoint(const char *s, struct ptun_endpoint *ep,
 
 int format_cidr(char *buf, size_t size, const struct ptun_cidr *cidr);
 int format_endpoint(char *buf, size_t size, const struct ptun_endpoint *ep);
+/* same address family, address and port */
+int endpoint_equal(const struct ptun_endpoint *a,
+		   const struct ptun_endpoint *b);
 
 #endif /* PTUN_TOOL_PARSE_H */
