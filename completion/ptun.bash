@@ -8,10 +8,11 @@
 # that they name every command, set keyword and show field it lists.
 
 _ptun_commands='show set setconf addconf syncconf showconf monitor genkey genpsk pubkey help'
-_ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive'
+_ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive failover-timeout failback-interval'
 _ptun_ciphers='aes-256-gcm chacha20-poly1305'
 _ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer preshared-key
-	endpoint endpoint-name allowed-ips persistent-keepalive latest-handshake rx-bytes
+	endpoint endpoint-name endpoints failover-timeout failback-interval allowed-ips
+	persistent-keepalive latest-handshake rx-bytes
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
 	drop-src-not-allowed drop-dst-not-allowed drop-no-session
 	drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error
@@ -100,6 +101,7 @@ _ptun_set()
 		cipher) _ptun_reply "$_ptun_ciphers" ;;
 		mss-clamp) _ptun_reply 'auto off' ;;
 		persistent-keepalive) _ptun_reply off ;;
+		failover-timeout | failback-interval) _ptun_reply default ;;
 		*) COMPREPLY=() ;;
 		esac
 		return

@@ -198,6 +198,28 @@ void ptun_events_endpoint_changed(struct ptun_device *ptun,
 	event_send(ptun, skb, hdr);
 }
 
+void ptun_events_failover(struct ptun_device *ptun,
+			  const struct ptun_endpoint *old,
+			  const struct ptun_endpoint *new, u32 reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = event_start(ptun, PTUN_EVENT_FAILOVER, &hdr);
+	if (!skb)
+		return;
+	if (nla_put_u32(skb, PTUN_A_EVENT_FAILOVER_REASON, reason) ||
+	    put_endpoint(skb, new, PTUN_A_EVENT_ENDPOINT_IPV4,
+			 PTUN_A_EVENT_ENDPOINT_IPV6, PTUN_A_EVENT_ENDPOINT_PORT) ||
+	    put_endpoint(skb, old, PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
+			 PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
+			 PTUN_A_EVENT_OLD_ENDPOINT_PORT)) {
+		nlmsg_free(skb);
+		return;
+	}
+	event_send(ptun, skb, hdr);
+}
+
 void ptun_events_handshake_timeout(struct ptun_device *ptun,
 				   const struct ptun_endpoint *ep)
 {

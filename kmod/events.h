@@ -43,6 +43,10 @@ void ptun_events_session_expired(struct ptun_peer *peer);
 void ptun_events_endpoint_changed(struct ptun_device *ptun,
 				  const struct ptun_endpoint *old,
 				  const struct ptun_endpoint *new);
+/* the active candidate changed; @reason: enum ptun_failover_reason */
+void ptun_events_failover(struct ptun_device *ptun,
+			  const struct ptun_endpoint *old,
+			  const struct ptun_endpoint *new, u32 reason);
 void ptun_events_handshake_timeout(struct ptun_device *ptun,
 				   const struct ptun_endpoint *ep);
 /* @changed: PTUN_CONFIG_CHANGED_* bits */

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "device.h"
+#include "endpoint.h"
 #include "events.h"
 #include "handshake.h"
 #include "peer.h"
@@ -134,8 +135,9 @@ static void initiate(struct work_struct *work)
 					      initiate_work);
 	struct ptun_device *ptun = peer->ptun;
 	struct ptun_noise_keys *keys = NULL;
+	struct ptun_endpoint ep, probe;
 	struct ptun_msg_initiation msg;
-	struct ptun_endpoint ep;
+	bool probing;
 	int ret;
 
 	test_delay_initiate();
@@ -178,6 +180,7 @@ static void initiate(struct work_struct *work)
 	} else {
 		peer->hs_retries++;
 	}
+	probing = ptun_endpoint_initiating(peer, peer->hs_pending, &probe);
 	WRITE_ONCE(peer->hs.local_index, new_index(peer));
 	ret = ptun_noise_initiation_create(&peer->hs, keys, &msg);
 	if (ret)
@@ -189,7 +192,10 @@ static void initiate(struct work_struct *work)
 	WRITE_ONCE(peer->hs_reset, false);
 	mutex_unlock(&peer->hs_lock);
 
-	ptun_socket_send_buffer_to_peer(peer, &msg, sizeof(msg));
+	if (probing)
+		ptun_socket_send_buffer(ptun, &probe, &msg, sizeof(msg));
+	else
+		ptun_socket_send_buffer_to_peer(peer, &msg, sizeof(msg));
 	ptun_timers_handshake_initiated(peer);
 	ptun_timers_any_sent(peer);
 	goto out;

@@ -29,6 +29,7 @@
 #include "allowedips.h"
 #include "crypt.h"
 #include "device.h"
+#include "endpoint.h"
 #include "events.h"
 #include "netlink.h"
 #include "peer.h"
@@ -45,6 +46,15 @@ ptun_allowed_ip_policy[PTUN_A_ALLOWED_IP_MAX + 1] = {
 	[PTUN_A_ALLOWED_IP_PREFIX_LEN]	= { .type = NLA_U8 },
 };
 
+static const struct nla_policy
+ptun_endpoint_policy[PTUN_A_ENDPOINT_MAX + 1] = {
+	[PTUN_A_ENDPOINT_IPV4]		= NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[PTUN_A_ENDPOINT_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[PTUN_A_ENDPOINT_PORT]		= NLA_POLICY_MIN(NLA_U16, 1),
+	[PTUN_A_ENDPOINT_STATE]		= { .type = NLA_REJECT,
+					    .reject_message = "endpoint state is read-only" },
+};
+
 static const struct nla_policy ptun_peer_policy[PTUN_A_PEER_MAX + 1] = {
 	[PTUN_A_PEER_PUBLIC_KEY]	= NLA_POLICY_EXACT_LEN(PTUN_KEY_LEN),
 	[PTUN_A_PEER_PRESHARED_KEY]	= NLA_POLICY_EXACT_LEN(PTUN_KEY_LEN),
@@ -57,6 +67,9 @@ static const struct nla_policy ptun_peer_policy[PTUN_A_PEER_MAX + 1] = {
 	[PTUN_A_PEER_ALLOWED_IPS]	= NLA_POLICY_NESTED_ARRAY(ptun_allowed_ip_policy),
 	[PTUN_A_PEER_ENDPOINT_NAME]	= { .type = NLA_NUL_STRING,
 					    .len = PTUN_ENDPOINT_NAME_MAX_LEN },
+	[PTUN_A_PEER_ENDPOINTS]		= NLA_POLICY_NESTED_ARRAY(ptun_endpoint_policy),
+	[PTUN_A_PEER_FAILOVER_TIMEOUT]	= { .type = NLA_U16 },
+	[PTUN_A_PEER_FAILBACK_INTERVAL]	= { .type = NLA_U16 },
 };
 
 static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
@@ -221,6 +234,50 @@ static int fill_endpoint(struct sk_buff *skb, struct ptun_peer *peer)
 	return 0;
 }
 
+static int fill_candidates(struct sk_buff *skb, struct ptun_peer *peer)
+{
+	struct ptun_endpoint list[PTUN_ENDPOINTS_MAX];
+	u8 states[PTUN_ENDPOINTS_MAX];
+	struct nlattr *nest, *entry;
+	unsigned int i, count;
+
+	count = ptun_endpoint_get_candidates(peer, list, states);
+	if (nla_put_u16(skb, PTUN_A_PEER_FAILOVER_TIMEOUT,
+			ptun_endpoint_failover_timeout(peer)) ||
+	    nla_put_u16(skb, PTUN_A_PEER_FAILBACK_INTERVAL,
+			ptun_endpoint_failback_interval(peer)))
+		return -EMSGSIZE;
+	if (!count)
+		return 0;
+	nest = nla_nest_start(skb, PTUN_A_PEER_ENDPOINTS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < count; i++) {
+		const struct ptun_endpoint *ep = &list[i];
+		bool v4 = ep->addr.sa_family == AF_INET;
+
+		entry = nla_nest_start(skb, PTUN_A_ENDPOINTS_ENTRY);
+		if (!entry)
+			goto err_cancel;
+		if ((v4 ? nla_put_in_addr(skb, PTUN_A_ENDPOINT_IPV4,
+					  ep->addr4.sin_addr.s_addr) :
+			  nla_put_in6_addr(skb, PTUN_A_ENDPOINT_IPV6,
+					   &ep->addr6.sin6_addr)) ||
+		    nla_put_u16(skb, PTUN_A_ENDPOINT_PORT,
+				ntohs(v4 ? ep->addr4.sin_port :
+					   ep->addr6.sin6_port)) ||
+		    nla_put_u8(skb, PTUN_A_ENDPOINT_STATE, states[i]))
+			goto err_cancel;
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
 /*
  * The peer, with its allowed IPs from *@pos on (see fill_allowed_ips());
  * a continuation (*@pos > 0) carries the public key and allowed IPs only.
@@ -252,7 +309,8 @@ static int fill_peer(struct sk_buff *skb, struct ptun_device *ptun,
 	    (nla_put_u32(skb, PTUN_A_PEER_FLAGS, flags) ||
 	     fill_endpoint(skb, peer) ||
 	     nla_put_u16(skb, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
-			 peer->keepalive)))
+			 peer->keepalive) ||
+	     fill_candidates(skb, peer)))
 		goto err_cancel;
 	if (!*pos && peer->endpoint_name[0] &&
 	    nla_put_string(skb, PTUN_A_PEER_ENDPOINT_NAME,
@@ -475,8 +533,10 @@ struct set_request {
 	u8 public_key[PTUN_KEY_LEN];
 	/* a fresh peer, used if the request names a new public key */
 	struct ptun_peer *new_peer;
+	/* the new candidate endpoints, when set_endpoint */
 	bool set_endpoint;
-	struct ptun_endpoint endpoint;
+	unsigned int endpoint_count;
+	struct ptun_endpoint endpoints[PTUN_ENDPOINTS_MAX];
 	/* the new allowed IPs (NULL: empty) when set_allowed_ips */
 	bool set_allowed_ips;
 	struct ptun_allowedips *allowed_ips;
@@ -594,7 +654,7 @@ static int prepare_endpoint(struct set_request *req,
 	struct nlattr *v6 = req->peer[PTUN_A_PEER_ENDPOINT_IPV6];
 	struct nlattr *name = req->peer[PTUN_A_PEER_ENDPOINT_NAME];
 	struct nlattr *port = req->peer[PTUN_A_PEER_ENDPOINT_PORT];
-	struct ptun_endpoint *ep = &req->endpoint;
+	struct ptun_endpoint *ep = &req->endpoints[0];
 	int ret;
 
 	if (name && !v4 && !v6) {
@@ -639,6 +699,100 @@ static int prepare_endpoint(struct set_request *req,
 	if (ret)
 		return ret;
 	req->set_endpoint = true;
+	req->endpoint_count = 1;
+	return 0;
+}
+
+static int parse_candidate(struct ptun_endpoint *ep, const struct nlattr *entry,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[PTUN_A_ENDPOINT_MAX + 1];
+	struct nlattr *v4, *v6, *port;
+	int ret;
+
+	ret = nla_parse_nested(tb, PTUN_A_ENDPOINT_MAX, entry,
+			       ptun_endpoint_policy, extack);
+	if (ret)
+		return ret;
+	v4 = tb[PTUN_A_ENDPOINT_IPV4];
+	v6 = tb[PTUN_A_ENDPOINT_IPV6];
+	port = tb[PTUN_A_ENDPOINT_PORT];
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(extack, v6,
+				    "candidate endpoint is either IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (!v4 && !v6) {
+		NL_SET_ERR_MSG_ATTR(extack, entry,
+				    "candidate endpoint without an address");
+		return -EINVAL;
+	}
+	if (!port) {
+		NL_SET_ERR_MSG_ATTR(extack, entry,
+				    "candidate endpoint without a port");
+		return -EINVAL;
+	}
+	memset(ep, 0, sizeof(*ep));
+	if (v4) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = nla_get_in_addr(v4);
+		ep->addr4.sin_port = htons(nla_get_u16(port));
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
+		ep->addr6.sin6_port = htons(nla_get_u16(port));
+	}
+	return check_endpoint(ep, v4 ?: v6, extack);
+}
+
+/* The candidate list replaces the single endpoint attributes' list of one. */
+static int prepare_candidates(struct set_request *req,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *list = req->peer[PTUN_A_PEER_ENDPOINTS];
+	const struct nlattr *entry;
+	unsigned int i, count = 0;
+	int rem, ret;
+
+	if (!list)
+		return 0;
+	if (req->set_endpoint) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "give either the endpoint list or endpoint-ipv4/-ipv6, not both");
+		return -EINVAL;
+	}
+	nla_for_each_nested(entry, list, rem) {
+		struct ptun_endpoint *ep = &req->endpoints[count];
+
+		if (nla_type(entry) != PTUN_A_ENDPOINTS_ENTRY) {
+			NL_SET_ERR_MSG_ATTR(extack, entry,
+					    "endpoint list holds only PTUN_A_ENDPOINTS_ENTRY");
+			return -EINVAL;
+		}
+		if (count == PTUN_ENDPOINTS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, entry,
+					    "more than 8 candidate endpoints (PTUN_ENDPOINTS_MAX)");
+			return -E2BIG;
+		}
+		ret = parse_candidate(ep, entry, extack);
+		if (ret)
+			return ret;
+		for (i = 0; i < count; i++) {
+			if (!memcmp(&req->endpoints[i], ep, sizeof(*ep))) {
+				NL_SET_ERR_MSG_ATTR(extack, entry,
+						    "candidate endpoint given twice");
+				return -EEXIST;
+			}
+		}
+		count++;
+	}
+	if (!count) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "endpoint list is empty: give at least one candidate");
+		return -EINVAL;
+	}
+	req->set_endpoint = true;
+	req->endpoint_count = count;
 	return 0;
 }
 
@@ -913,6 +1067,9 @@ static int prepare_peer(struct set_request *req,
 	ret = prepare_endpoint(req, extack);
 	if (ret)
 		return ret;
+	ret = prepare_candidates(req, extack);
+	if (ret)
+		return ret;
 	return prepare_allowed_ips(req, extack);
 }
 
@@ -1048,16 +1205,28 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 {
 	struct nlattr *psk = req->peer[PTUN_A_PEER_PRESHARED_KEY];
 	struct nlattr *keepalive = req->peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE];
+	struct nlattr *failback = req->peer[PTUN_A_PEER_FAILBACK_INTERVAL];
+	struct nlattr *failover = req->peer[PTUN_A_PEER_FAILOVER_TIMEOUT];
 	struct nlattr *name = req->peer[PTUN_A_PEER_ENDPOINT_NAME];
 
 	lockdep_assert_held(&ptun->lock);
 	if (psk)
 		ptun_peer_set_preshared_key(peer, nla_data(psk));
 	if (req->set_endpoint) {
-		ptun_peer_set_endpoint(peer, &req->endpoint);
-		/* a literal address has no name: drop what an earlier SET left */
+		ptun_endpoint_set_candidates(peer, req->endpoints,
+					     req->endpoint_count);
+		/*
+		 * A literal address has no name: drop what an earlier SET
+		 * left. A name comes only with a single endpoint.
+		 */
 		ptun_peer_set_endpoint_name(peer, name ? nla_data(name) : NULL);
 	}
+	if (failover || failback)
+		ptun_endpoint_set_timers(peer,
+					 failover ? nla_get_u16(failover) :
+					 peer->failover_timeout,
+					 failback ? nla_get_u16(failback) :
+					 peer->failback_interval);
 	if (keepalive)
 		ptun_peer_set_keepalive(peer, nla_get_u16(keepalive));
 	if (req->set_allowed_ips) {

@@ -14,6 +14,7 @@
 
 #include "allowedips.h"
 #include "device.h"
+#include "endpoint.h"
 #include "events.h"
 #include "handshake.h"
 #include "peer.h"
@@ -40,6 +41,7 @@ struct ptun_peer *ptun_peer_create(const u8 public_key[PTUN_KEY_LEN],
 	skb_queue_head_init(&peer->staged);
 	ptun_handshake_peer_init(peer);
 	ptun_timers_init(peer);
+	ptun_endpoint_init(peer);
 	return peer;
 }
 
@@ -92,6 +94,7 @@ void ptun_peer_retire(struct ptun_peer *peer)
 	WRITE_ONCE(peer->dead, true);
 	synchronize_net();
 	ptun_timers_stop(peer);
+	ptun_endpoint_stop(peer);
 	cancel_work_sync(&peer->initiate_work);
 	ptun_handshake_reset(peer);
 	ptun_send_purge_staged(peer);
@@ -240,13 +243,11 @@ void ptun_peer_set_allowedips(struct ptun_peer *peer,
 	ptun_allowedips_free_rcu(old);
 }
 
+/* An authenticated message came from @ep (roaming, handshakes). */
 void ptun_peer_set_endpoint(struct ptun_peer *peer,
 			    const struct ptun_endpoint *ep)
 {
-	write_lock_bh(&peer->endpoint_lock);
-	peer->endpoint = *ep;
-	dst_cache_reset(&peer->endpoint_cache);
-	write_unlock_bh(&peer->endpoint_lock);
+	ptun_endpoint_switch(peer, ep, PTUN_FAILOVER_REASON_ROAMED);
 }
 
 /* Same peer address and port, and with @local, same local address too. */

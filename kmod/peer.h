@@ -17,6 +17,10 @@
  *   endpoint_name     written and read under ptun->lock: only netlink
  *                     uses it, never the data path, and roaming, which
  *                     changes endpoint, leaves it alone
+ *   candidates,
+ *   candidate_*       endpoint_lock (see endpoint.h); candidate_count and
+ *                     failover_timeout, failback_interval also READ_ONCE()
+ *   candidate_since   hs_lock
  *   keepalive         written under ptun->lock, read with READ_ONCE()
  *   allowed_ips       RCU pointer, replaced under ptun->lock
  *   keys              RCU pointer, replaced under ptun->lock
@@ -93,6 +97,21 @@ struct ptun_peer {
 	 * again; "" if the endpoint was given as an address. Opaque here.
 	 */
 	char endpoint_name[PTUN_ENDPOINT_NAME_MAX_LEN + 1];
+	/* the candidate endpoints, in order of preference */
+	struct ptun_endpoint candidates[PTUN_ENDPOINTS_MAX];
+	u8 candidate_count;
+	/* the candidate equal to endpoint, -1 if none */
+	s8 candidate_active;
+	/* bit i: handshakes to candidates[i] timed out */
+	u8 candidates_failed;
+	/* seconds, 0: the default */
+	u16 failover_timeout;
+	u16 failback_interval;
+	/* when initiations to the active candidate began (jiffies) */
+	unsigned long candidate_since;
+	/* the next initiation is a failback probe */
+	bool probe_first;
+	struct timer_list failback_timer;
 	struct ptun_allowedips __rcu *allowed_ips;
 	struct ptun_peer_keys __rcu *keys;
 	struct ptun_session_slots sessions;

@@ -9,8 +9,9 @@
  *                             KEEPALIVE_TIMEOUT: send a keepalive, so that
  *                             a silent side still confirms the session
  * dead_session_timer          we sent data and heard nothing for
- *                             KEEPALIVE_TIMEOUT + REKEY_TIMEOUT_MAX: the
- *                             session may be dead, start a handshake
+ *                             KEEPALIVE_TIMEOUT + REKEY_TIMEOUT_MAX (_MIN
+ *                             with candidate endpoints to fail over to):
+ *                             the session may be dead, start a handshake
  * expiry_timer                sessions older than REJECT_AFTER_TIME are
  *                             retired and their keys erased
  * persistent_keepalive_timer  nothing sent or received for the configured
@@ -28,6 +29,7 @@
 #include <linux/timer.h>
 
 #include "device.h"
+#include "endpoint.h"
 #include "events.h"
 #include "handshake.h"
 #include "messages.h"
@@ -130,9 +132,8 @@ static void arm_persistent(struct ptun_peer *peer)
 void ptun_timers_data_sent(struct ptun_peer *peer)
 {
 	if (!timer_pending(&peer->dead_session_timer))
-		mod_timer(&peer->dead_session_timer,
-			  jiffies + (PTUN_KEEPALIVE_TIMEOUT +
-				     PTUN_REKEY_TIMEOUT_MAX) * HZ);
+		mod_timer(&peer->dead_session_timer, jiffies +
+			  ptun_endpoint_dead_session_timeout(peer) * HZ);
 }
 
 void ptun_timers_any_sent(struct ptun_peer *peer)
@@ -158,10 +159,12 @@ void ptun_timers_handshake_initiated(struct ptun_peer *peer)
 {
 	unsigned int retries = min(READ_ONCE(peer->hs_retries), 4U);
 	unsigned long base = (PTUN_REKEY_TIMEOUT_MIN << retries) * HZ;
+	unsigned long delay;
 
 	base = min_t(unsigned long, base, PTUN_REKEY_TIMEOUT_MAX * HZ);
-	mod_timer(&peer->retransmit_timer, jiffies + base * 2 / 3 +
-		  get_random_u32_below(base * 2 / 3 + 1));
+	delay = base * 2 / 3 + get_random_u32_below(base * 2 / 3 + 1);
+	mod_timer(&peer->retransmit_timer,
+		  jiffies + ptun_endpoint_retransmit_delay(peer, delay));
 }
 
 void ptun_timers_handshake_complete(struct ptun_peer *peer)

@@ -51,6 +51,8 @@ expected=$(jq -n -S -c --arg self "$SELF_PUB" --arg peer "$PEER_PUB" '{
 	cipher: "chacha20-poly1305", mss_clamp: "off",
 	peer: { public_key: $peer, preshared_key: true,
 		endpoint: "192.0.2.7:51821", persistent_keepalive: 25,
+		endpoints: [{ endpoint: "192.0.2.7:51821", state: "active" }],
+		failover_timeout: 5, failback_interval: 60,
 		allowed_ips: ["10.1.0.0/16", "192.168.5.7/32", "fd00:1::/64"] } }')
 check_eq "setconf: show --json is the file's state" "$expected" \
 	"$(state | jq -S -c '.peer.allowed_ips |= sort')"
@@ -106,9 +108,9 @@ reject "an unknown key" 1 "^ptun: $TMP/unknown.conf:3: unknown key 'Frobnicate' 
 printf '[Interface]\nListenPort = 4000\nMssClamp = 500\n' > "$TMP/mss.conf"
 reject "MssClamp below 536" 1 "^ptun: $TMP/mss.conf:3: invalid value '500' for MssClamp" \
 	ptun_in a setconf ptun0 "$TMP/mss.conf"
-printf '[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.7:1, 192.0.2.8:1\n' "$PEER_PUB" > "$TMP/eps.conf"
-reject "several Endpoint candidates" 1 \
-	"^ptun: $TMP/eps.conf:3: several Endpoint candidates are not supported yet" \
+printf '[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.7:1, 192.0.2.7:1\n' "$PEER_PUB" > "$TMP/eps.conf"
+reject "an Endpoint candidate twice" 1 \
+	"^ptun: $TMP/eps.conf:3: invalid value '192.0.2.7:1, 192.0.2.7:1' for Endpoint: candidate '192.0.2.7:1' given twice" \
 	ptun_in a addconf ptun0 "$TMP/eps.conf"
 printf '[Peer]\nPublicKey = %s\n' "$(cat "$TMP/other.pub")" > "$TMP/other.conf"
 reject "addconf of another peer" 1 "^ptun: $TMP/other.conf:2: addconf ptun0: the device has another peer" \

@@ -159,19 +159,6 @@ check_fails "show of an unknown field fails" ptun_in a show ptun0 colour
 check_match "and names the field" 'colour' "$LAST_ERR"
 
 # The kernel's own checks, with requests the CLI would not send.
-nlreject()
-{
-	local desc=$1 pattern=$2 out
-
-	shift 2
-	if out=$(in_ns a "$PYTHON" "$TESTS_DIR/nlraw.py" set ptun0 "$@"); then
-		check_match "kernel: $desc: extack message" "msg=.*($pattern)" "$out"
-	else
-		fail "kernel: $desc: accepted" "$out"
-	fi
-	check_eq "kernel: $desc: nothing changed" "$REJECT_BEFORE" "$(ptun_in a show ptun0 --json)"
-}
-
 k31=$(printf '11%.0s' $(seq 31))
 k32=$(printf '22%.0s' $(seq 32))
 k33=$(printf '33%.0s' $(seq 33))

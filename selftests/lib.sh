@@ -136,6 +136,24 @@ reject()
 	check_eq "$desc: nothing changed" "$REJECT_BEFORE" "$(reject_state)"
 }
 
+# nlreject DESC REGEX ATTR...: a SET built by nlraw.py from ATTRs (the
+# kernel's own checks, with requests the CLI would not send) is refused
+# by ptun0 of the reject_from namespace with an extack message matching
+# REGEX, and changes nothing
+nlreject()
+{
+	local desc=$1 pattern=$2 out
+
+	shift 2
+	if out=$(in_ns "$REJECT_NS" "$PYTHON" "$TESTS_DIR/nlraw.py" set ptun0 "$@"); then
+		check_match "kernel: $desc: extack message" "msg=.*($pattern)" "$out"
+	else
+		fail "kernel: $desc: accepted" "$out"
+	fi
+	check_eq "kernel: $desc: nothing changed" "$REJECT_BEFORE" \
+		"$(ptun_in "$REJECT_NS" show ptun0 --json)"
+}
+
 # check_eq DESC EXPECTED ACTUAL
 check_eq()
 {

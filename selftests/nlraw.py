@@ -11,8 +11,9 @@ kernel's own checks are exercised here with hand-built messages:
                                   one socket (events.sh's rate limit)
 
 An ATTR is PATH=VALUE where PATH names a device attribute, or
-peer.NAME for one in the peer nest, or allowed.N.NAME for allowed IP N,
-and VALUE is u8:N, u16:N, u32:N, hex:BYTES, str:TEXT or empty.
+peer.NAME for one in the peer nest, allowed.N.NAME for allowed IP N, or
+endpoint.N.NAME for candidate endpoint N (ipv4, ipv6, port, state), and
+VALUE is u8:N, u16:N, u32:N, hex:BYTES, str:TEXT or empty.
 
 "set" prints "errno=N msg=TEXT" and exits 0 if the kernel rejected the
 request, 1 if it accepted it. "burst" prints how many were accepted.
@@ -48,10 +49,13 @@ DEVICE = {
 PEER = {
     "public_key": 1, "preshared_key": 2, "flags": 3, "endpoint_ipv4": 4,
     "endpoint_ipv6": 5, "endpoint_port": 6, "persistent_keepalive": 7,
-    "allowed_ips": 8, "endpoint_name": 9,
+    "allowed_ips": 8, "endpoint_name": 9, "endpoints": 10,
+    "failover_timeout": 11, "failback_interval": 12,
 }
 ALLOWED_IP = 1
 ALLOWED = {"family": 1, "addr": 2, "prefix_len": 3}
+ENDPOINTS_ENTRY = 1
+ENDPOINT = {"ipv4": 1, "ipv6": 2, "port": 3, "state": 4}
 
 
 def attr(kind, payload):
@@ -144,7 +148,7 @@ def extack_msg(msg):
 
 
 def build(ifname, specs):
-    dev, peer, allowed = [], [], {}
+    dev, peer, allowed, endpoints = [], [], {}, {}
     for spec in specs:
         path, _, val = spec.partition("=")
         parts = path.split(".")
@@ -153,6 +157,9 @@ def build(ifname, specs):
         elif parts[0] == "allowed":
             allowed.setdefault(int(parts[1]), []).append(
                 attr(ALLOWED[parts[2]], value(val)))
+        elif parts[0] == "endpoint":
+            endpoints.setdefault(int(parts[1]), []).append(
+                attr(ENDPOINT[parts[2]], value(val)))
         else:
             dev.append(attr(DEVICE[parts[0]], value(val)))
     payload = attr(DEVICE["ifname"], ifname.encode() + b"\0") + b"".join(dev)
@@ -160,6 +167,10 @@ def build(ifname, specs):
         nest = b"".join(attr(ALLOWED_IP | NLA_F_NESTED, b"".join(a))
                         for _, a in sorted(allowed.items()))
         peer.append(attr(PEER["allowed_ips"] | NLA_F_NESTED, nest))
+    if endpoints:
+        nest = b"".join(attr(ENDPOINTS_ENTRY | NLA_F_NESTED, b"".join(a))
+                        for _, a in sorted(endpoints.items()))
+        peer.append(attr(PEER["endpoints"] | NLA_F_NESTED, nest))
     if peer:
         payload += attr(DEVICE["peer"] | NLA_F_NESTED, b"".join(peer))
     return payload

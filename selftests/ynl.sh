@@ -88,10 +88,20 @@ same()
 	    for e in p.get("allowed-ips", {}).get("allowed-ip", []):
 	        a = ipaddress.ip_address(bytes.fromhex(e["addr"]))
 	        ips.append(f'{a}/{e["prefix-len"]}')
+	    cands = []
+	    for e in p.get("endpoints", {}).get("entry", []):
+	        if "ipv4" in e:
+	            c = f'{e["ipv4"]}:{e["port"]}'
+	        else:
+	            c = f'[{e["ipv6"]}]:{e["port"]}'
+	        cands.append({"endpoint": c, "state": e["state"]})
 	    want["peer"] = {
 	        "public_key": b64(p["public-key"]),
 	        "preshared_key": "has-preshared-key" in p.get("flags", []),
 	        "endpoint": ep,
+	        "endpoints": cands,
+	        "failover_timeout": p["failover-timeout"],
+	        "failback_interval": p["failback-interval"],
 	        "persistent_keepalive": p["persistent-keepalive"],
 	        "allowed_ips": ips,
 	    }

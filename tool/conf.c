@@ -14,9 +14,11 @@
  *	[Peer]					(one at most)
  *	PublicKey = BASE64			(required)
  *	PresharedKey = BASE64 | PresharedKeyFile = PATH
- *	Endpoint = HOST:PORT			(a list: not supported yet)
+ *	Endpoint = HOST:PORT[, HOST:PORT]...	(candidates, preferred first)
  *	AllowedIPs = CIDR[, CIDR]...		(may repeat: appends)
  *	PersistentKeepalive = SECONDS | off
+ *	FailoverTimeout = SECONDS | default
+ *	FailbackInterval = SECONDS | default
  *
  * Keys and section names are case-insensitive, '#' starts a comment,
  * blanks around names, values and commas do not count, and a line may end
@@ -64,6 +66,8 @@ static const struct conf_key {
 	{ "Endpoint", SEC_PEER, SET_ENDPOINT, SET_COUNT },
 	{ "AllowedIPs", SEC_PEER, SET_ALLOWED_IPS, SET_COUNT },
 	{ "PersistentKeepalive", SEC_PEER, SET_KEEPALIVE, SET_COUNT },
+	{ "FailoverTimeout", SEC_PEER, SET_FAILOVER_TIMEOUT, SET_COUNT },
+	{ "FailbackInterval", SEC_PEER, SET_FAILBACK_INTERVAL, SET_COUNT },
 };
 
 struct conf_reader {

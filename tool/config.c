@@ -250,19 +250,49 @@ int config_resolve(struct ptun_endpoint *ep, const char *host,
 }
 
 /*
- * A comma list of candidates is the format of a later version of ptun:
- * each is checked as an endpoint, then the list is refused.
+ * One candidate; @name gets the host name it was resolved from, "" for
+ * an address.
+ */
+static int parse_one_endpoint(struct ptun_endpoint *ep, const char *one,
+			      const char *arg, char *name, size_t name_size,
+			      const struct config_source *src)
+{
+	char host[NI_MAXHOST];
+	const char *why;
+
+	name[0] = '\0';
+	if (parse_endpoint(one, ep, host, sizeof(host), &why)) {
+		src_err(src, "invalid value '%s' for %s: %s", one,
+			src->keyword, why);
+		return -1;
+	}
+	if (ep->family != AF_UNSPEC)
+		return 0;
+	if (strlen(host) >= name_size) {
+		src_err(src, "invalid value '%s' for %s: host name longer than %zu bytes",
+			arg, src->keyword, name_size - 1);
+		return -1;
+	}
+	strcpy(name, host);
+	return config_resolve(ep, host, arg, src);
+}
+
+/*
+ * One endpoint, or a comma list of candidates in order of preference
+ * (at most PTUN_ENDPOINTS_MAX, each once): the first one is the endpoint.
+ * The kernel keeps the host name of a single endpoint, so that it can be
+ * resolved again (set IFACE reresolve); the names in a list are resolved
+ * once, here.
  */
 static int parse_endpoints(struct ptun_peer *peer, const char *arg,
 			   const struct config_source *src)
 {
-	char one[NI_MAXHOST + 16], host[NI_MAXHOST];
-	struct ptun_endpoint *ep = &peer->endpoint;
-	const char *s = arg, *comma, *why;
-	size_t len;
+	char one[NI_MAXHOST + 16], name[sizeof(peer->endpoint_name)];
+	const char *s = arg, *comma;
+	struct ptun_endpoint *ep;
+	size_t i, len;
 
-	if (!strchr(arg, ','))
-		goto single;
+	peer->n_candidates = 0;
 	for (;;) {
 		comma = strchr(s, ',');
 		len = comma ? (size_t)(comma - s) : strlen(s);
@@ -279,35 +309,46 @@ static int parse_endpoints(struct ptun_peer *peer, const char *arg,
 		}
 		memcpy(one, s, len);
 		one[len] = '\0';
-		if (parse_endpoint(one, ep, host, sizeof(host), &why)) {
-			src_err(src, "invalid value '%s' for %s: %s", one,
-				src->keyword, why);
+		if (peer->n_candidates == PTUN_ENDPOINTS_MAX) {
+			src_err(src, "invalid value '%s' for %s: more than %d candidates",
+				arg, src->keyword, PTUN_ENDPOINTS_MAX);
 			return -1;
 		}
+		ep = &peer->candidates[peer->n_candidates];
+		if (parse_one_endpoint(ep, one, strchr(arg, ',') ? one : arg,
+				       name, sizeof(name), src))
+			return -1;
+		for (i = 0; i < peer->n_candidates; i++) {
+			if (endpoint_equal(&peer->candidates[i], ep)) {
+				src_err(src, "invalid value '%s' for %s: candidate '%s' given twice",
+					arg, src->keyword, one);
+				return -1;
+			}
+		}
+		peer->n_candidates++;
 		if (!comma)
 			break;
 		s = comma + 1;
 	}
-	src_err(src, "several %s candidates are not supported yet", src->keyword);
-	return -1;
+	peer->endpoint = peer->candidates[0];
+	strcpy(peer->endpoint_name, peer->n_candidates == 1 ? name : "");
+	return 0;
+}
 
-single:
-	if (parse_endpoint(arg, ep, host, sizeof(host), &why)) {
-		src_err(src, "invalid value '%s' for %s: %s", arg,
-			src->keyword, why);
-		return -1;
-	}
-	/* the kernel keeps the name, so that it can be resolved again */
-	peer->endpoint_name[0] = '\0';
-	if (ep->family != AF_UNSPEC)
+static int parse_seconds(const char *s, uint16_t *secs, const char **why)
+{
+	unsigned long v;
+
+	if (!strcmp(s, "default")) {
+		*secs = 0;
 		return 0;
-	if (strlen(host) >= sizeof(peer->endpoint_name)) {
-		src_err(src, "invalid value '%s' for %s: host name longer than %d bytes",
-			arg, src->keyword, PTUN_ENDPOINT_NAME_MAX_LEN);
+	}
+	if (parse_uint(s, 65535, &v)) {
+		*why = "not a number of seconds from 1 to 65535, or 0 or 'default'";
 		return -1;
 	}
-	strcpy(peer->endpoint_name, host);
-	return config_resolve(ep, host, arg, src);
+	*secs = (uint16_t)v;
+	return 0;
 }
 
 static int add_allowed_ip(struct ptun_device *dev,
@@ -373,6 +414,8 @@ static const struct {
 	[SET_ENDPOINT] = { "endpoint", "Endpoint", true },
 	[SET_ALLOWED_IPS] = { "allowed-ips", "AllowedIPs", true },
 	[SET_KEEPALIVE] = { "persistent-keepalive", "PersistentKeepalive", true },
+	[SET_FAILOVER_TIMEOUT] = { "failover-timeout", "FailoverTimeout", true },
+	[SET_FAILBACK_INTERVAL] = { "failback-interval", "FailbackInterval", true },
 	[SET_PRIVATE_KEY_TEXT] = { "private-key", "PrivateKey", true },
 	[SET_PRESHARED_KEY_TEXT] = { "preshared-key", "PresharedKey", true },
 	[SET_MSS_CLAMP] = { "mss-clamp", "MssClamp", true },
@@ -463,6 +506,18 @@ int config_apply(struct ptun_device *dev, enum ptun_setting setting,
 		dev->args.keepalive = arg;
 		peer->has |= PEER_HAS_KEEPALIVE;
 		if (parse_keepalive(arg, &peer->keepalive, &why))
+			goto bad_value;
+		return 0;
+	case SET_FAILOVER_TIMEOUT:
+		dev->args.failover_timeout = arg;
+		peer->has |= PEER_HAS_FAILOVER_TIMEOUT;
+		if (parse_seconds(arg, &peer->failover_timeout, &why))
+			goto bad_value;
+		return 0;
+	case SET_FAILBACK_INTERVAL:
+		dev->args.failback_interval = arg;
+		peer->has |= PEER_HAS_FAILBACK_INTERVAL;
+		if (parse_seconds(arg, &peer->failback_interval, &why))
 			goto bad_value;
 		return 0;
 	case SET_MSS_CLAMP:

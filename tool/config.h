@@ -33,6 +33,8 @@ enum {
 	PEER_HAS_ENDPOINT	= 1U << 3,
 	PEER_HAS_KEEPALIVE	= 1U << 4,
 	PEER_HAS_ALLOWED_IPS	= 1U << 5,
+	PEER_HAS_FAILOVER_TIMEOUT = 1U << 6,
+	PEER_HAS_FAILBACK_INTERVAL = 1U << 7,
 };
 
 /*
@@ -51,6 +53,8 @@ enum ptun_setting {
 	SET_ENDPOINT,
 	SET_ALLOWED_IPS,
 	SET_KEEPALIVE,
+	SET_FAILOVER_TIMEOUT,
+	SET_FAILBACK_INTERVAL,
 	SET_ARGV_COUNT,
 	SET_PRIVATE_KEY_TEXT = SET_ARGV_COUNT,	/* the key itself */
 	SET_PRESHARED_KEY_TEXT,
@@ -71,6 +75,8 @@ struct ptun_set_args {
 	const char *endpoint;
 	const char *allowed_ips;
 	const char *keepalive;
+	const char *failover_timeout;
+	const char *failback_interval;
 	/* config files only: where each setting was written */
 	const char *file;		/* NULL: the command line */
 	unsigned int line[SET_COUNT];	/* 0: not given */
@@ -96,9 +102,18 @@ struct ptun_peer {
 	uint8_t public_key[PTUN_KEY_LEN];
 	uint8_t preshared_key[PTUN_KEY_LEN];
 	uint32_t flags;			/* enum ptun_peer_flag */
-	struct ptun_endpoint endpoint;
-	/* the host endpoint was resolved from, "" for an address */
+	struct ptun_endpoint endpoint;	/* the current one */
+	/*
+	 * The candidates in order of preference (endpoint is the first when
+	 * set from text), with their PTUN_ENDPOINT_STATE_* from the kernel.
+	 */
+	struct ptun_endpoint candidates[PTUN_ENDPOINTS_MAX];
+	uint8_t candidate_states[PTUN_ENDPOINTS_MAX];
+	size_t n_candidates;
+	/* the host endpoint was resolved from, "" for an address or a list */
 	char endpoint_name[PTUN_ENDPOINT_NAME_MAX_LEN + 1];
+	uint16_t failover_timeout;	/* seconds, 0: the default */
+	uint16_t failback_interval;
 	uint16_t keepalive;
 	struct ptun_cidr *allowed_ips;
 	size_t n_allowed_ips;

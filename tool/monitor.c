@@ -38,6 +38,12 @@ static const char *const reason_names[] = {
 	[PTUN_DOWN_REASON_RESET] = "reset",
 };
 
+static const char *const failover_reason_names[] = {
+	[PTUN_FAILOVER_REASON_TIMEOUT] = "timeout",
+	[PTUN_FAILOVER_REASON_FAILBACK] = "failback",
+	[PTUN_FAILOVER_REASON_ROAMED] = "roamed",
+};
+
 /* by bit number of enum ptun_config_change */
 static const char *const change_names[] = {
 	"keys", "peer", "endpoint", "allowed-ips", "listen-port", "cipher",
@@ -183,6 +189,15 @@ static void print_event(const struct monitor *m, struct event *ev,
 		break;
 	case PTUN_EVENT_HANDSHAKE_TIMEOUT:
 		pair(j, "endpoint", ev->endpoint[0] ? ev->endpoint : "none");
+		break;
+	case PTUN_EVENT_FAILOVER:
+		pair(j, "from", ev->old_endpoint[0] ? ev->old_endpoint : "none");
+		pair(j, "to", ev->endpoint[0] ? ev->endpoint : "none");
+		pair(j, "reason",
+		     name_of(failover_reason_names,
+			     ARRAY_SIZE(failover_reason_names),
+			     u32_attr(ev->tb[PTUN_A_EVENT_FAILOVER_REASON])) ?:
+		     "unknown");
 		break;
 	case PTUN_EVENT_CONFIG_CHANGED:
 		changed_text(ev, u32_attr(ev->tb[PTUN_A_EVENT_CHANGED]));

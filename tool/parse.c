@@ -314,3 +314,4 @@ int format_endpoint(char *buf, size_t size, const struct ptun_endpoint *ep)
 		return -1;
 	return 0;
 }
+

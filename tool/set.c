@@ -135,6 +135,31 @@ struct chunk {
 	bool cont;
 };
 
+/* Two or more candidates: the endpoint list (one: the endpoint attributes). */
+static struct nlattr *build_candidates(struct nlmsghdr *nlh,
+				       const struct ptun_peer *peer)
+{
+	struct nlattr *list, *entry;
+	size_t i;
+
+	list = mnl_attr_nest_start(nlh, PTUN_A_PEER_ENDPOINTS);
+	for (i = 0; i < peer->n_candidates; i++) {
+		const struct ptun_endpoint *ep = &peer->candidates[i];
+
+		entry = mnl_attr_nest_start(nlh, PTUN_A_ENDPOINTS_ENTRY);
+		if (ep->family == AF_INET)
+			put(nlh, PTUN_A_ENDPOINT_IPV4, sizeof(ep->addr.v4),
+			    &ep->addr.v4);
+		else
+			put(nlh, PTUN_A_ENDPOINT_IPV6, sizeof(ep->addr.v6),
+			    &ep->addr.v6);
+		put_u16(nlh, PTUN_A_ENDPOINT_PORT, ep->port);
+		mnl_attr_nest_end(nlh, entry);
+	}
+	mnl_attr_nest_end(nlh, list);
+	return list;
+}
+
 static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		       struct arg_map *map, const struct chunk *ck)
 {
@@ -156,7 +181,10 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 			peer->preshared_key);
 		MAP(map, a, dev, SET_PRESHARED_KEY, dev->args.preshared_key);
 	}
-	if (peer->has & PEER_HAS_ENDPOINT) {
+	if ((peer->has & PEER_HAS_ENDPOINT) && peer->n_candidates > 1) {
+		a = build_candidates(nlh, peer);
+		MAP(map, a, dev, SET_ENDPOINT, dev->args.endpoint);
+	} else if (peer->has & PEER_HAS_ENDPOINT) {
 		if (ep->family == AF_INET)
 			a = put(nlh, PTUN_A_PEER_ENDPOINT_IPV4,
 				sizeof(ep->addr.v4), &ep->addr.v4);
@@ -178,6 +206,18 @@ static void build_peer(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		a = put_u16(nlh, PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 			    peer->keepalive);
 		MAP(map, a, dev, SET_KEEPALIVE, dev->args.keepalive);
+	}
+	if (peer->has & PEER_HAS_FAILOVER_TIMEOUT) {
+		a = put_u16(nlh, PTUN_A_PEER_FAILOVER_TIMEOUT,
+			    peer->failover_timeout);
+		MAP(map, a, dev, SET_FAILOVER_TIMEOUT,
+		    dev->args.failover_timeout);
+	}
+	if (peer->has & PEER_HAS_FAILBACK_INTERVAL) {
+		a = put_u16(nlh, PTUN_A_PEER_FAILBACK_INTERVAL,
+			    peer->failback_interval);
+		MAP(map, a, dev, SET_FAILBACK_INTERVAL,
+		    dev->args.failback_interval);
 	}
 allowed_ips:
 	if (peer->has & PEER_HAS_ALLOWED_IPS) {
@@ -297,10 +337,10 @@ int device_set(const struct ptun_device *dev, const char *cmd)
 
 	if (!(dev->peer.has & PEER_HAS_ALLOWED_IPS))
 		n_ips = 0;
-	/* 64 bytes hold any one allowed IP, 512 everything else */
-	buf_size = 512 + 64 * (n_ips < per_msg ? n_ips : per_msg);
+	/* 64 bytes hold any one allowed IP, 1024 everything else */
+	buf_size = 1024 + 64 * (n_ips < per_msg ? n_ips : per_msg);
 	buf = calloc(1, buf_size);
-	map.max = 16 + (n_ips < per_msg ? n_ips : per_msg);
+	map.max = 24 + (n_ips < per_msg ? n_ips : per_msg);
 	map.spans = calloc(map.max, sizeof(*map.spans));
 	if (!buf || !map.spans) {
 		pr_err("out of memory");

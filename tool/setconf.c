@@ -26,6 +26,19 @@
 #include "conf.h"
 #include "key.h"
 
+static bool same_candidates(const struct ptun_peer *a,
+			    const struct ptun_peer *b)
+{
+	size_t i;
+
+	if (a->n_candidates != b->n_candidates)
+		return false;
+	for (i = 0; i < a->n_candidates; i++)
+		if (!endpoint_equal(&a->candidates[i], &b->candidates[i]))
+			return false;
+	return true;
+}
+
 /* Any total order of subnets, for sorting and finding duplicates. */
 static int cidr_cmp(const struct ptun_cidr *a, const struct ptun_cidr *b)
 {
@@ -196,10 +209,15 @@ static int req_new_peer(struct ptun_device *req,
 	rp->has |= PEER_HAS_PUBLIC_KEY;
 	memcpy(rp->public_key, wp->public_key, PTUN_KEY_LEN);
 	rp->has |= wp->has & (PEER_HAS_PRESHARED_KEY | PEER_HAS_ENDPOINT |
-			      PEER_HAS_KEEPALIVE);
+			      PEER_HAS_KEEPALIVE | PEER_HAS_FAILOVER_TIMEOUT |
+			      PEER_HAS_FAILBACK_INTERVAL);
 	memcpy(rp->preshared_key, wp->preshared_key, PTUN_KEY_LEN);
 	rp->endpoint = wp->endpoint;
 	memcpy(rp->endpoint_name, wp->endpoint_name, sizeof(rp->endpoint_name));
+	memcpy(rp->candidates, wp->candidates, sizeof(rp->candidates));
+	rp->n_candidates = wp->n_candidates;
+	rp->failover_timeout = wp->failover_timeout;
+	rp->failback_interval = wp->failback_interval;
 	rp->keepalive = wp->keepalive;
 	if (wp->has & PEER_HAS_ALLOWED_IPS)
 		return req_set_ips(req, want, NULL);
@@ -214,7 +232,7 @@ static int req_same_peer(enum conf_mode mode, struct ptun_device *req,
 	const struct ptun_peer *wp = &want->peer;
 	struct ptun_peer *rp = &req->peer;
 	struct ptun_device merged = { 0 };
-	uint16_t keepalive;
+	uint16_t keepalive, seconds;
 	int ret = 0;
 
 	/*
@@ -233,18 +251,38 @@ static int req_same_peer(enum conf_mode mode, struct ptun_device *req,
 		req->args.line[SET_PRESHARED_KEY_TEXT] = 0;
 	}
 	/*
-	 * No endpoint in the file leaves the one the peer roamed to. A name
-	 * given for an address given before, or the other way round, is sent
-	 * so that the kernel keeps the name (or forgets it).
+	 * No endpoint in the file leaves the one the peer roamed to; a
+	 * candidate list is compared with the kernel's list, not with the
+	 * endpoint in use. A name given for an address given before, or the
+	 * other way round, is sent so that the kernel keeps the name (or
+	 * forgets it).
 	 */
 	if ((wp->has & PEER_HAS_ENDPOINT) &&
-	    (!(cp->has & PEER_HAS_ENDPOINT) ||
+	    (wp->n_candidates > 1 ? !same_candidates(wp, cp) :
+	     !(cp->has & PEER_HAS_ENDPOINT) || cp->n_candidates > 1 ||
 	     !endpoint_equal(&wp->endpoint, &cp->endpoint) ||
 	     strcmp(wp->endpoint_name, cp->endpoint_name))) {
 		rp->has |= PEER_HAS_ENDPOINT;
 		rp->endpoint = wp->endpoint;
 		memcpy(rp->endpoint_name, wp->endpoint_name,
 		       sizeof(rp->endpoint_name));
+		memcpy(rp->candidates, wp->candidates, sizeof(rp->candidates));
+		rp->n_candidates = wp->n_candidates;
+	}
+	seconds = wp->has & PEER_HAS_FAILOVER_TIMEOUT ? wp->failover_timeout : 0;
+	if (((wp->has & PEER_HAS_FAILOVER_TIMEOUT) || mode == CONF_SYNC) &&
+	    (seconds ?: PTUN_FAILOVER_TIMEOUT_DEFAULT) !=
+	    (cp->failover_timeout ?: PTUN_FAILOVER_TIMEOUT_DEFAULT)) {
+		rp->has |= PEER_HAS_FAILOVER_TIMEOUT;
+		rp->failover_timeout = seconds;
+	}
+	seconds = wp->has & PEER_HAS_FAILBACK_INTERVAL ?
+		  wp->failback_interval : 0;
+	if (((wp->has & PEER_HAS_FAILBACK_INTERVAL) || mode == CONF_SYNC) &&
+	    (seconds ?: PTUN_FAILBACK_INTERVAL_DEFAULT) !=
+	    (cp->failback_interval ?: PTUN_FAILBACK_INTERVAL_DEFAULT)) {
+		rp->has |= PEER_HAS_FAILBACK_INTERVAL;
+		rp->failback_interval = seconds;
 	}
 	keepalive = wp->has & PEER_HAS_KEEPALIVE ? wp->keepalive : 0;
 	if (((wp->has & PEER_HAS_KEEPALIVE) || mode == CONF_SYNC) &&

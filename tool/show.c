@@ -69,6 +69,49 @@ static int parse_allowed_ip(const struct nlattr *nest, struct ptun_peer *peer)
 	return config_add_allowed_ip(peer, &cidr);
 }
 
+static int parse_candidate(const struct nlattr *nest, struct ptun_peer *peer)
+{
+	struct ptun_endpoint *ep = &peer->candidates[peer->n_candidates];
+	uint8_t state = PTUN_ENDPOINT_STATE_STANDBY;
+	const struct nlattr *attr;
+	bool has_port = false;
+
+	if (peer->n_candidates == PTUN_ENDPOINTS_MAX)
+		return -EBADMSG;
+	memset(ep, 0, sizeof(*ep));
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case PTUN_A_ENDPOINT_IPV4:
+			if (mnl_attr_get_payload_len(attr) != 4)
+				return -EBADMSG;
+			ep->family = AF_INET;
+			memcpy(&ep->addr.v4, mnl_attr_get_payload(attr), 4);
+			break;
+		case PTUN_A_ENDPOINT_IPV6:
+			if (mnl_attr_get_payload_len(attr) != 16)
+				return -EBADMSG;
+			ep->family = AF_INET6;
+			memcpy(&ep->addr.v6, mnl_attr_get_payload(attr), 16);
+			break;
+		case PTUN_A_ENDPOINT_PORT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			ep->port = mnl_attr_get_u16(attr);
+			has_port = true;
+			break;
+		case PTUN_A_ENDPOINT_STATE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			state = mnl_attr_get_u8(attr);
+			break;
+		}
+	}
+	if (ep->family == AF_UNSPEC || !has_port)
+		return -EBADMSG;
+	peer->candidate_states[peer->n_candidates++] = state;
+	return 0;
+}
+
 static int parse_peer(const struct nlattr *nest, struct ptun_peer *peer)
 {
 	const struct nlattr *attr, *ip;
@@ -122,6 +165,28 @@ static int parse_peer(const struct nlattr *nest, struct ptun_peer *peer)
 				return -EBADMSG;
 			peer->keepalive = mnl_attr_get_u16(attr);
 			peer->has |= PEER_HAS_KEEPALIVE;
+			break;
+		case PTUN_A_PEER_FAILOVER_TIMEOUT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			peer->failover_timeout = mnl_attr_get_u16(attr);
+			peer->has |= PEER_HAS_FAILOVER_TIMEOUT;
+			break;
+		case PTUN_A_PEER_FAILBACK_INTERVAL:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+				return -EBADMSG;
+			peer->failback_interval = mnl_attr_get_u16(attr);
+			peer->has |= PEER_HAS_FAILBACK_INTERVAL;
+			break;
+		case PTUN_A_PEER_ENDPOINTS:
+			mnl_attr_for_each_nested(ip, attr) {
+				if (mnl_attr_get_type(ip) !=
+				    PTUN_A_ENDPOINTS_ENTRY)
+					continue;
+				ret = parse_candidate(ip, peer);
+				if (ret)
+					return ret;
+			}
 			break;
 		case PTUN_A_PEER_ALLOWED_IPS:
 			peer->has |= PEER_HAS_ALLOWED_IPS;
@@ -378,6 +443,19 @@ static void format_cipher(char *buf, size_t size, const struct ptun_device *dev)
 		snprintf(buf, size, "unknown (%u)", dev->cipher);
 }
 
+static const char *candidate_state(uint8_t state)
+{
+	switch (state) {
+	case PTUN_ENDPOINT_STATE_STANDBY:
+		return "standby";
+	case PTUN_ENDPOINT_STATE_ACTIVE:
+		return "active";
+	case PTUN_ENDPOINT_STATE_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
 static void print_b64(const uint8_t key[PTUN_KEY_LEN])
 {
 	char b64[KEY_B64_LEN + 1];
@@ -479,6 +557,18 @@ static void print_human(const struct ptun_device *dev)
 		printf("  endpoint: %s\n", buf);
 	if (peer->endpoint_name[0])
 		printf("  endpoint name: %s\n", peer->endpoint_name);
+	if (peer->n_candidates > 1) {
+		printf("  endpoints: ");
+		for (i = 0; i < peer->n_candidates; i++) {
+			if (format_endpoint(buf, sizeof(buf),
+					    &peer->candidates[i]))
+				strcpy(buf, "?");
+			printf("%s%s (%s)", i ? ", " : "", buf,
+			       candidate_state(peer->candidate_states[i]));
+		}
+		printf("\n  failover: after %u seconds, failback probe every %u seconds\n",
+		       peer->failover_timeout, peer->failback_interval);
+	}
 	printf("  allowed ips: ");
 	if (!peer->n_allowed_ips)
 		printf("(none)");
@@ -537,6 +627,21 @@ static void print_json_peer(struct json *j, const struct ptun_peer *peer)
 		json_key(j, "endpoint_name");
 		json_string(j, peer->endpoint_name);
 	}
+	json_key(j, "endpoints");
+	json_array_begin(j);
+	for (i = 0; i < peer->n_candidates; i++) {
+		if (format_endpoint(buf, sizeof(buf), &peer->candidates[i]))
+			continue;
+		json_object_begin(j);
+		json_key(j, "endpoint");
+		json_string(j, buf);
+		json_key(j, "state");
+		json_string(j, candidate_state(peer->candidate_states[i]));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_u64_field(j, "failover_timeout", peer->failover_timeout);
+	json_u64_field(j, "failback_interval", peer->failback_interval);
 	json_u64_field(j, "persistent_keepalive", peer->keepalive);
 	json_key(j, "allowed_ips");
 	json_array_begin(j);
@@ -607,6 +712,9 @@ enum field_kind {
 	F_PRESHARED_KEY,
 	F_ENDPOINT,
 	F_ENDPOINT_NAME,
+	F_ENDPOINTS,
+	F_FAILOVER_TIMEOUT,
+	F_FAILBACK_INTERVAL,
 	F_ALLOWED_IPS,
 	F_KEEPALIVE,
 	F_STAT,
@@ -630,6 +738,9 @@ static const struct field fields[] = {
 	{ "preshared-key", F_PRESHARED_KEY, 0 },
 	{ "endpoint", F_ENDPOINT, 0 },
 	{ "endpoint-name", F_ENDPOINT_NAME, 0 },
+	{ "endpoints", F_ENDPOINTS, 0 },
+	{ "failover-timeout", F_FAILOVER_TIMEOUT, 0 },
+	{ "failback-interval", F_FAILBACK_INTERVAL, 0 },
 	{ "allowed-ips", F_ALLOWED_IPS, 0 },
 	{ "persistent-keepalive", F_KEEPALIVE, 0 },
 	{ "latest-handshake", F_STAT, PTUN_A_STATS_LAST_HANDSHAKE },
@@ -718,6 +829,24 @@ static void print_field(const struct ptun_device *dev, const struct field *f)
 	case F_ENDPOINT_NAME:
 		printf("%s\n", has_peer && peer->endpoint_name[0] ?
 		       peer->endpoint_name : "(none)");
+		break;
+	case F_ENDPOINTS:
+		/* one line per candidate: HOST:PORT STATE */
+		if (!has_peer || !peer->n_candidates)
+			printf("(none)\n");
+		for (i = 0; has_peer && i < peer->n_candidates; i++) {
+			if (format_endpoint(buf, sizeof(buf),
+					    &peer->candidates[i]))
+				strcpy(buf, "?");
+			printf("%s %s\n", buf,
+			       candidate_state(peer->candidate_states[i]));
+		}
+		break;
+	case F_FAILOVER_TIMEOUT:
+		printf("%u\n", has_peer ? peer->failover_timeout : 0);
+		break;
+	case F_FAILBACK_INTERVAL:
+		printf("%u\n", has_peer ? peer->failback_interval : 0);
 		break;
 	case F_ALLOWED_IPS:
 		if (!has_peer || !peer->n_allowed_ips)

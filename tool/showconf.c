@@ -54,16 +54,33 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 		print_key(f, "PublicKey", peer->public_key);
 	if (peer->flags & PTUN_PEER_F_HAS_PRESHARED_KEY)
 		fprintf(f, "# PresharedKey is set but not shown: add PresharedKey or PresharedKeyFile\n");
-	/*
-	 * The name, so that setconf resolves it again and the kernel keeps
-	 * it; the port is the current one (see device_reresolve()).
-	 */
-	if ((peer->has & PEER_HAS_ENDPOINT) && peer->endpoint_name[0])
+	if (peer->n_candidates > 1) {
+		fprintf(f, "Endpoint = ");
+		for (i = 0; i < peer->n_candidates; i++) {
+			if (format_endpoint(buf, sizeof(buf),
+					    &peer->candidates[i]))
+				strcpy(buf, "?");
+			fprintf(f, "%s%s", i ? ", " : "", buf);
+		}
+		fputc('\n', f);
+	} else if ((peer->has & PEER_HAS_ENDPOINT) && peer->endpoint_name[0]) {
+		/*
+		 * The name, so that setconf resolves it again and the kernel
+		 * keeps it; the port is the current one (see
+		 * device_reresolve()).
+		 */
 		fprintf(f, "Endpoint = %s:%u\n", peer->endpoint_name,
 			peer->endpoint.port);
-	else if ((peer->has & PEER_HAS_ENDPOINT) &&
-		 !format_endpoint(buf, sizeof(buf), &peer->endpoint))
+	} else if ((peer->has & PEER_HAS_ENDPOINT) &&
+		   !format_endpoint(buf, sizeof(buf), &peer->endpoint)) {
 		fprintf(f, "Endpoint = %s\n", buf);
+	}
+	if (peer->failover_timeout &&
+	    peer->failover_timeout != PTUN_FAILOVER_TIMEOUT_DEFAULT)
+		fprintf(f, "FailoverTimeout = %u\n", peer->failover_timeout);
+	if (peer->failback_interval &&
+	    peer->failback_interval != PTUN_FAILBACK_INTERVAL_DEFAULT)
+		fprintf(f, "FailbackInterval = %u\n", peer->failback_interval);
 	if (peer->n_allowed_ips) {
 		fprintf(f, "AllowedIPs = ");
 		for (i = 0; i < peer->n_allowed_ips; i++) {

@@ -182,8 +182,10 @@ fails "setconf: MssClamp below 536" "^ptun: <stdin>:2: invalid value '500' for M
 	sh -c "printf '[Interface]\nMssClamp = 500\n' | '$PTUN' setconf $DEV -"
 fails "set: mss-clamp names the bad value" "^ptun: invalid value 'big' for mss-clamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'$" \
 	"$PTUN" set $DEV mss-clamp big
-fails "setconf: Endpoint candidates are not supported yet" "^ptun: <stdin>:3: several Endpoint candidates are not supported yet$" \
-	sh -c "printf '[Peer]\nPublicKey = $PUB\nEndpoint = 192.0.2.1:1,192.0.2.2:1\n' | '$PTUN' setconf $DEV -"
+fails "setconf: a bad Endpoint candidate is named" "^ptun: <stdin>:3: invalid value '192.0.2.2:0' for Endpoint: port is not a number from 1 to 65535$" \
+	sh -c "printf '[Peer]\nPublicKey = $PUB\nEndpoint = 192.0.2.1:1,192.0.2.2:0\n' | '$PTUN' setconf $DEV -"
+fails "set: failover-timeout names the bad value" "^ptun: invalid value '-1' for failover-timeout: not a number of seconds from 1 to 65535, or 0 or 'default'$" \
+	"$PTUN" set $DEV failover-timeout -1
 short_key=$(head -c 40 "$T/good.key")
 fails "setconf: a bad private key in the file is not echoed" "^ptun: <stdin>:2: invalid key for PrivateKey: [^']*$" \
 	sh -c "printf '[Interface]\nPrivateKey = %s\n' '$short_key' | '$PTUN' setconf $DEV -"
@@ -211,7 +213,7 @@ if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 	is "json: one object" object "$(printf '%s' "$json" | jq -r type)"
 	is "json: keys" '["cipher","ifindex","ifname","listen_port","mss_clamp","peer","public_key","stats"]' \
 		"$(printf '%s' "$json" | jq -c 'keys')"
-	is "json: peer keys" '["allowed_ips","endpoint","persistent_keepalive","preshared_key","public_key"]' \
+	is "json: peer keys" '["allowed_ips","endpoint","endpoints","failback_interval","failover_timeout","persistent_keepalive","preshared_key","public_key"]' \
 		"$(printf '%s' "$json" | jq -c '.peer | keys')"
 	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay rx_error src_not_allowed tx_error' \
 		"$(printf '%s' "$json" | jq -r '.stats.drops | keys | join(" ")')"

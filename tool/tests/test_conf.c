@@ -69,7 +69,9 @@ static void test_every_key(void)
 		 "[Peer]\n"
 		 "PublicKey = %s\n"
 		 "PresharedKey = %s\n"
-		 "Endpoint = [2001:db8::1]:51821\n"
+		 "Endpoint = [2001:db8::1]:51821 , 192.0.2.3:4\n"
+		 "FailoverTimeout = 3\n"
+		 "FailbackInterval = 10\n"
 		 "AllowedIPs = 10.0.0.0/24, fd00::/64\n"
 		 "AllowedIPs = 192.168.1.7\n"
 		 "PersistentKeepalive = 25\n", PRIV_B64, PEER_B64, PSK_B64);
@@ -93,12 +95,18 @@ static void test_every_key(void)
 	check((p->has & PEER_HAS_ENDPOINT) &&
 	      !format_endpoint(ep, sizeof(ep), &p->endpoint) &&
 	      !strcmp(ep, "[2001:db8::1]:51821"), "conf: Endpoint");
+	check(p->n_candidates == 2 &&
+	      !format_endpoint(ep, sizeof(ep), &p->candidates[1]) &&
+	      !strcmp(ep, "192.0.2.3:4"), "conf: Endpoint list");
+	check((p->has & PEER_HAS_FAILOVER_TIMEOUT) && p->failover_timeout == 3 &&
+	      (p->has & PEER_HAS_FAILBACK_INTERVAL) && p->failback_interval == 10,
+	      "conf: FailoverTimeout and FailbackInterval");
 	check((p->has & PEER_HAS_ALLOWED_IPS) && p->n_allowed_ips == 3 &&
 	      p->allowed_ips[2].family == AF_INET &&
 	      p->allowed_ips[2].prefix_len == 32,
 	      "conf: AllowedIPs on two lines append");
-	check(dev.args.ip_lines && dev.args.ip_lines[0] == 11 &&
-	      dev.args.ip_lines[1] == 11 && dev.args.ip_lines[2] == 12,
+	check(dev.args.ip_lines && dev.args.ip_lines[0] == 13 &&
+	      dev.args.ip_lines[1] == 13 && dev.args.ip_lines[2] == 14,
 	      "conf: each allowed IP knows its line");
 	check((p->has & PEER_HAS_KEEPALIVE) && p->keepalive == 25,
 	      "conf: PersistentKeepalive");
@@ -202,8 +210,10 @@ static void test_bad_files(void)
 		  "ptun: t.conf:4: PresharedKey and PresharedKeyFile both given (PresharedKeyFile on line 3): give one" },
 		{ "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1\n",
 		  "ptun: t.conf:3: invalid value '192.0.2.1' for Endpoint: missing ':PORT' after the address" },
-		{ "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1:1, [2001:db8::1]:2\n",
-		  "ptun: t.conf:3: several Endpoint candidates are not supported yet" },
+		{ "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1:1, 192.0.2.1:1\n",
+		  "ptun: t.conf:3: invalid value '192.0.2.1:1, 192.0.2.1:1' for Endpoint: candidate '192.0.2.1:1' given twice" },
+		{ "[Peer]\nPublicKey = " PEER_B64 "\nFailoverTimeout = soon\n",
+		  "ptun: t.conf:3: invalid value 'soon' for FailoverTimeout: not a number of seconds from 1 to 65535, or 0 or 'default'" },
 		{ "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1:1,192.0.2.2:0\n",
 		  "ptun: t.conf:3: invalid value '192.0.2.2:0' for Endpoint: port is not a number from 1 to 65535" },
 		{ "[Peer]\nPublicKey = " PEER_B64 "\nAllowedIPs = 10.0.0.0/8\nAllowedIPs = 10.0.0.300\n",

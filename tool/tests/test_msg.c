@@ -226,6 +226,66 @@ static void test_partial_requests(void)
 	config_free(&dev);
 }
 
+static void test_candidates(void)
+{
+	const char *two[] = { "endpoint", "192.0.2.1:7, [2001:db8::2]:8",
+			      "failover-timeout", "3",
+			      "failback-interval", "default" };
+	const char *dup[] = { "endpoint", "192.0.2.1:7,192.0.2.1:7" };
+	const char *nine[] = { "endpoint",
+			       "192.0.2.1:1,192.0.2.1:2,192.0.2.1:3,192.0.2.1:4,"
+			       "192.0.2.1:5,192.0.2.1:6,192.0.2.1:7,192.0.2.1:8,"
+			       "192.0.2.1:9" };
+	const struct nlattr *peer, *list, *entry, *a;
+	struct ptun_device dev;
+	struct built b;
+	int n = 0;
+
+	check(!config(&dev, 6, two), "set: two candidates and their timers parse");
+	build(&b, &dev);
+	peer = find(NULL, b.nlh, PTUN_A_DEVICE_PEER);
+	list = peer ? find(peer, NULL, PTUN_A_PEER_ENDPOINTS) : NULL;
+	check(list && is_nested(list) &&
+	      !find(peer, NULL, PTUN_A_PEER_ENDPOINT_IPV4) &&
+	      !find(peer, NULL, PTUN_A_PEER_ENDPOINT_PORT),
+	      "set: a list goes as the endpoints nest, not the endpoint");
+	mnl_attr_for_each_nested(entry, list) {
+		const struct nlattr *v4, *v6, *port;
+
+		v4 = find(entry, NULL, PTUN_A_ENDPOINT_IPV4);
+		v6 = find(entry, NULL, PTUN_A_ENDPOINT_IPV6);
+		port = find(entry, NULL, PTUN_A_ENDPOINT_PORT);
+		if (mnl_attr_get_type(entry) != PTUN_A_ENDPOINTS_ENTRY ||
+		    !port)
+			break;
+		if (n == 0 && v4 && mnl_attr_get_u16(port) == 7 &&
+		    !memcmp(mnl_attr_get_payload(v4), "\xc0\x00\x02\x01", 4))
+			n++;
+		else if (n == 1 && v6 && mnl_attr_get_u16(port) == 8)
+			n++;
+		else
+			break;
+	}
+	check(n == 2, "set: the candidates in order (got %d)", n);
+	a = peer ? find(peer, NULL, PTUN_A_PEER_FAILOVER_TIMEOUT) : NULL;
+	check(a && mnl_attr_get_u16(a) == 3, "set: failover-timeout");
+	a = peer ? find(peer, NULL, PTUN_A_PEER_FAILBACK_INTERVAL) : NULL;
+	check(a && mnl_attr_get_u16(a) == 0, "set: failback-interval default sends 0");
+	check(map_find(&b.map, offset_of(&b, list)) &&
+	      !strcmp(map_find(&b.map, offset_of(&b, list))->keyword,
+		      "endpoint"), "extack: the list names endpoint");
+	config_free(&dev);
+
+	check(config(&dev, 2, dup) &&
+	      !strcmp(last_err, "ptun: invalid value '192.0.2.1:7,192.0.2.1:7' for endpoint: candidate '192.0.2.1:7' given twice"),
+	      "set: a candidate given twice");
+	config_free(&dev);
+	check(config(&dev, 2, nine) &&
+	      strstr(last_err, "for endpoint: more than 8 candidates"),
+	      "set: more than 8 candidates");
+	config_free(&dev);
+}
+
 static void test_bad_command_lines(void)
 {
 	static const struct {
@@ -426,6 +486,7 @@ int main(int argc, char **argv)
 
 	test_full_request();
 	test_partial_requests();
+	test_candidates();
 	test_bad_command_lines();
 	test_reply_parsing();
 	unlink(key_file);

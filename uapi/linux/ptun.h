@@ -31,6 +31,25 @@ enum ptun_cipher {
 #define PTUN_MSS_CLAMP_AUTO		1
 #define PTUN_MSS_CLAMP_MIN		536
 #define PTUN_ENDPOINT_NAME_MAX_LEN	255
+#define PTUN_ENDPOINTS_MAX		8
+#define PTUN_FAILOVER_TIMEOUT_DEFAULT	5
+#define PTUN_FAILBACK_INTERVAL_DEFAULT	60
+
+/**
+ * enum ptun_endpoint_state - What a candidate endpoint is to the peer
+ *   (read-only).
+ * @PTUN_ENDPOINT_STATE_STANDBY: Not in use; tried when the one in use fails.
+ * @PTUN_ENDPOINT_STATE_ACTIVE: The peer's current endpoint, where data and
+ *   handshakes go.
+ * @PTUN_ENDPOINT_STATE_FAILED: Handshake initiations to it went unanswered for
+ *   the failover-timeout; it stays failed until it answers again (a failback
+ *   probe or the failover wrapping round to it) or a SET names the list anew.
+ */
+enum ptun_endpoint_state {
+	PTUN_ENDPOINT_STATE_STANDBY,
+	PTUN_ENDPOINT_STATE_ACTIVE,
+	PTUN_ENDPOINT_STATE_FAILED,
+};
 
 /**
  * enum ptun_device_flag - Flags of a SET (the device flags attribute).
@@ -85,7 +104,10 @@ enum ptun_peer_flag {
  *   the current endpoint, and the endpoint moved there (roaming). Carries the
  *   old endpoint (absent if none was known) and the new one. A SET of the
  *   endpoint reports config-changed instead.
- * @PTUN_EVENT_FAILOVER: Reserved for endpoint failover; not emitted yet.
+ * @PTUN_EVENT_FAILOVER: The peer's active candidate endpoint changed (a peer
+ *   with two or more candidates, docs/PROTOCOL.md section 4.1). Carries
+ *   failover-reason, the endpoint before (old-endpoint, absent if none was
+ *   known) and the one now in use (endpoint).
  * @PTUN_EVENT_HANDSHAKE_TIMEOUT: Our initiations to the current endpoint got
  *   no answer for REKEY_ATTEMPT_TIME (90 s) and the handshake gave up. Carries
  *   the endpoint.
@@ -125,6 +147,27 @@ enum ptun_down_reason {
 	/* private: */
 	__PTUN_DOWN_REASON_MAX,
 	PTUN_DOWN_REASON_MAX = (__PTUN_DOWN_REASON_MAX - 1)
+};
+
+/**
+ * enum ptun_failover_reason - Why a failover event happened.
+ * @PTUN_FAILOVER_REASON_UNSPEC: Not a reason.
+ * @PTUN_FAILOVER_REASON_TIMEOUT: Initiations to the active candidate went
+ *   unanswered for the failover-timeout: the next candidate is tried.
+ * @PTUN_FAILOVER_REASON_FAILBACK: An authenticated message came from the first
+ *   candidate while another was active (a failback probe was answered).
+ * @PTUN_FAILOVER_REASON_ROAMED: An authenticated message came from another
+ *   candidate, or from an address that is no candidate (then none is active).
+ */
+enum ptun_failover_reason {
+	PTUN_FAILOVER_REASON_UNSPEC,
+	PTUN_FAILOVER_REASON_TIMEOUT,
+	PTUN_FAILOVER_REASON_FAILBACK,
+	PTUN_FAILOVER_REASON_ROAMED,
+
+	/* private: */
+	__PTUN_FAILOVER_REASON_MAX,
+	PTUN_FAILOVER_REASON_MAX = (__PTUN_FAILOVER_REASON_MAX - 1)
 };
 
 /**
@@ -184,6 +227,9 @@ enum ptun_peer_attr {
 	PTUN_A_PEER_PERSISTENT_KEEPALIVE,
 	PTUN_A_PEER_ALLOWED_IPS,
 	PTUN_A_PEER_ENDPOINT_NAME,
+	PTUN_A_PEER_ENDPOINTS,
+	PTUN_A_PEER_FAILOVER_TIMEOUT,
+	PTUN_A_PEER_FAILBACK_INTERVAL,
 
 	__PTUN_A_PEER_MAX
 };
@@ -205,6 +251,24 @@ enum ptun_allowed_ip_attr {
 	__PTUN_A_ALLOWED_IP_MAX
 };
 #define PTUN_A_ALLOWED_IP_MAX (__PTUN_A_ALLOWED_IP_MAX - 1)
+
+enum ptun_endpoints_attr {
+	PTUN_A_ENDPOINTS_ENTRY = 1,
+
+	__PTUN_A_ENDPOINTS_MAX
+};
+#define PTUN_A_ENDPOINTS_MAX (__PTUN_A_ENDPOINTS_MAX - 1)
+
+enum ptun_endpoint_attr {
+	PTUN_A_ENDPOINT_UNSPEC,
+	PTUN_A_ENDPOINT_IPV4,
+	PTUN_A_ENDPOINT_IPV6,
+	PTUN_A_ENDPOINT_PORT,
+	PTUN_A_ENDPOINT_STATE,
+
+	__PTUN_A_ENDPOINT_MAX
+};
+#define PTUN_A_ENDPOINT_MAX (__PTUN_A_ENDPOINT_MAX - 1)
 
 enum ptun_stats_attr {
 	PTUN_A_STATS_UNSPEC,
@@ -245,6 +309,7 @@ enum ptun_event_attr {
 	PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
 	PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
 	PTUN_A_EVENT_OLD_ENDPOINT_PORT,
+	PTUN_A_EVENT_FAILOVER_REASON,
 
 	__PTUN_A_EVENT_MAX
 };
