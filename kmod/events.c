@@ -177,64 +177,52 @@ void ptun_events_session_expired(struct ptun_peer *peer)
 		ptun_events_session_down(peer, PTUN_DOWN_REASON_EXPIRED);
 }
 
-void ptun_events_endpoint_changed(struct ptun_device *ptun,
-				  const struct ptun_endpoint *old,
-				  const struct ptun_endpoint *new)
+/*
+ * An event about endpoints: @new (endpoint-*), and if not NULL @old
+ * (old-endpoint-*) and a non-zero @failover_reason.
+ */
+static void endpoints_event(struct ptun_device *ptun, u32 type,
+			    const struct ptun_endpoint *old,
+			    const struct ptun_endpoint *new,
+			    u32 failover_reason)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = event_start(ptun, PTUN_EVENT_ENDPOINT_CHANGED, &hdr);
+	skb = event_start(ptun, type, &hdr);
 	if (!skb)
 		return;
-	if (put_endpoint(skb, new, PTUN_A_EVENT_ENDPOINT_IPV4,
+	if ((failover_reason &&
+	     nla_put_u32(skb, PTUN_A_EVENT_FAILOVER_REASON, failover_reason)) ||
+	    put_endpoint(skb, new, PTUN_A_EVENT_ENDPOINT_IPV4,
 			 PTUN_A_EVENT_ENDPOINT_IPV6, PTUN_A_EVENT_ENDPOINT_PORT) ||
-	    put_endpoint(skb, old, PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
-			 PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
-			 PTUN_A_EVENT_OLD_ENDPOINT_PORT)) {
+	    (old && put_endpoint(skb, old, PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
+				 PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
+				 PTUN_A_EVENT_OLD_ENDPOINT_PORT))) {
 		nlmsg_free(skb);
 		return;
 	}
 	event_send(ptun, skb, hdr);
+}
+
+void ptun_events_endpoint_changed(struct ptun_device *ptun,
+				  const struct ptun_endpoint *old,
+				  const struct ptun_endpoint *new)
+{
+	endpoints_event(ptun, PTUN_EVENT_ENDPOINT_CHANGED, old, new, 0);
 }
 
 void ptun_events_failover(struct ptun_device *ptun,
 			  const struct ptun_endpoint *old,
 			  const struct ptun_endpoint *new, u32 reason)
 {
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = event_start(ptun, PTUN_EVENT_FAILOVER, &hdr);
-	if (!skb)
-		return;
-	if (nla_put_u32(skb, PTUN_A_EVENT_FAILOVER_REASON, reason) ||
-	    put_endpoint(skb, new, PTUN_A_EVENT_ENDPOINT_IPV4,
-			 PTUN_A_EVENT_ENDPOINT_IPV6, PTUN_A_EVENT_ENDPOINT_PORT) ||
-	    put_endpoint(skb, old, PTUN_A_EVENT_OLD_ENDPOINT_IPV4,
-			 PTUN_A_EVENT_OLD_ENDPOINT_IPV6,
-			 PTUN_A_EVENT_OLD_ENDPOINT_PORT)) {
-		nlmsg_free(skb);
-		return;
-	}
-	event_send(ptun, skb, hdr);
+	endpoints_event(ptun, PTUN_EVENT_FAILOVER, old, new, reason);
 }
 
 void ptun_events_handshake_timeout(struct ptun_device *ptun,
 				   const struct ptun_endpoint *ep)
 {
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = event_start(ptun, PTUN_EVENT_HANDSHAKE_TIMEOUT, &hdr);
-	if (!skb)
-		return;
-	if (put_endpoint(skb, ep, PTUN_A_EVENT_ENDPOINT_IPV4,
-			 PTUN_A_EVENT_ENDPOINT_IPV6, PTUN_A_EVENT_ENDPOINT_PORT)) {
-		nlmsg_free(skb);
-		return;
-	}
-	event_send(ptun, skb, hdr);
+	endpoints_event(ptun, PTUN_EVENT_HANDSHAKE_TIMEOUT, NULL, ep, 0);
 }
 
 void ptun_events_config_changed(struct ptun_device *ptun, u32 changed)

@@ -647,6 +647,25 @@ static int check_endpoint(const struct ptun_endpoint *ep,
 	return -EINVAL;
 }
 
+/* One of @v4 or @v6, and @port, both present: @ep, if it is one. */
+static int endpoint_from_attrs(struct ptun_endpoint *ep,
+			       const struct nlattr *v4, const struct nlattr *v6,
+			       const struct nlattr *port,
+			       struct netlink_ext_ack *extack)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (v4) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = nla_get_in_addr(v4);
+		ep->addr4.sin_port = htons(nla_get_u16(port));
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
+		ep->addr6.sin6_port = htons(nla_get_u16(port));
+	}
+	return check_endpoint(ep, v4 ?: v6, extack);
+}
+
 static int prepare_endpoint(struct set_request *req,
 			    struct netlink_ext_ack *extack)
 {
@@ -685,17 +704,7 @@ static int prepare_endpoint(struct set_request *req,
 		return -EINVAL;
 	}
 
-	memset(ep, 0, sizeof(*ep));
-	if (v4) {
-		ep->addr4.sin_family = AF_INET;
-		ep->addr4.sin_addr.s_addr = nla_get_in_addr(v4);
-		ep->addr4.sin_port = htons(nla_get_u16(port));
-	} else {
-		ep->addr6.sin6_family = AF_INET6;
-		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
-		ep->addr6.sin6_port = htons(nla_get_u16(port));
-	}
-	ret = check_endpoint(ep, v4 ?: v6, extack);
+	ret = endpoint_from_attrs(ep, v4, v6, port, extack);
 	if (ret)
 		return ret;
 	req->set_endpoint = true;
@@ -732,17 +741,7 @@ static int parse_candidate(struct ptun_endpoint *ep, const struct nlattr *entry,
 				    "candidate endpoint without a port");
 		return -EINVAL;
 	}
-	memset(ep, 0, sizeof(*ep));
-	if (v4) {
-		ep->addr4.sin_family = AF_INET;
-		ep->addr4.sin_addr.s_addr = nla_get_in_addr(v4);
-		ep->addr4.sin_port = htons(nla_get_u16(port));
-	} else {
-		ep->addr6.sin6_family = AF_INET6;
-		ep->addr6.sin6_addr = nla_get_in6_addr(v6);
-		ep->addr6.sin6_port = htons(nla_get_u16(port));
-	}
-	return check_endpoint(ep, v4 ?: v6, extack);
+	return endpoint_from_attrs(ep, v4, v6, port, extack);
 }
 
 /* The candidate list replaces the single endpoint attributes' list of one. */
