@@ -4,6 +4,7 @@
  */
 
 #include <linux/if_arp.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -35,6 +36,11 @@
 static LIST_HEAD(ptun_device_list);
 
 static struct rtnl_link_ops ptun_link_ops;
+
+static bool carrier_follows_session;
+module_param(carrier_follows_session, bool, 0644);
+MODULE_PARM_DESC(carrier_follows_session,
+		 "experimental: devices created while set have their carrier on only while they have a session, and connect by themselves (default N)");
 
 static int ptun_dev_init(struct net_device *dev)
 {
@@ -111,8 +117,11 @@ static int ptun_open(struct net_device *dev)
 	WRITE_ONCE(ptun->up, true);
 	peer = rcu_dereference_protected(ptun->peer,
 					 lockdep_is_held(&ptun->lock));
-	if (peer)
+	if (peer) {
 		ptun_timers_persistent_keepalive(peer);
+		/* the carrier is off until a handshake completes: start one */
+		ptun_handshake_connect(peer);
+	}
 out_unlock:
 	mutex_unlock(&ptun->lock);
 	return ret;
@@ -145,6 +154,7 @@ static int ptun_stop(struct net_device *dev)
 		cancel_work_sync(&peer->initiate_work);
 		timer_delete_sync(&peer->retransmit_timer);
 		ptun_events_session_down(peer, PTUN_DOWN_REASON_DEVICE_DOWN);
+		timer_delete_sync(&peer->reconnect_timer);
 		ptun_handshake_reset(peer);
 		ptun_send_purge_staged(peer);
 	}
@@ -227,6 +237,10 @@ static int ptun_newlink(struct net *src_net, struct net_device *dev,
 	int ret;
 
 	ptun->creating_net = src_net;
+	ptun->follows_session = READ_ONCE(carrier_follows_session);
+	/* no session yet: the link is down until a handshake completes */
+	if (ptun_device_follows_session(ptun))
+		netif_carrier_off(dev);
 	ret = register_netdevice(dev);
 	if (ret)
 		return ret;

@@ -111,6 +111,12 @@ struct ptun_device {
 	 */
 	bool up;
 	/*
+	 * Whether the carrier follows the sessions and the module initiates
+	 * by itself (timers.c): the carrier_follows_session parameter as it
+	 * was when the device was created; never changes afterwards.
+	 */
+	bool follows_session;
+	/*
 	 * The allowed IPs a multi-message SET has staged so far (netlink.c),
 	 * and the socket (namespace cookie, portid) that staged them; under
 	 * @lock. ndo_stop and ndo_uninit free them and bump @aips_epoch, so
@@ -139,6 +145,15 @@ extern struct workqueue_struct *ptun_wq;
 
 int ptun_device_init(void);
 void ptun_device_uninit(void);
+
+/*
+ * Experimental, off by default: devices created without it keep their
+ * carrier on and only initiate when they have something to send.
+ */
+static inline bool ptun_device_follows_session(const struct ptun_device *ptun)
+{
+	return ptun->follows_session;
+}
 
 /* ethtool.c */
 extern const struct ethtool_ops ptun_ethtool_ops;

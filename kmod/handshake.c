@@ -171,6 +171,9 @@ static void initiate(struct work_struct *work)
 			      rekey_attempt_time() * HZ)) {
 		WRITE_ONCE(peer->hs_pending, false);
 		memzero_explicit(&peer->hs, sizeof(peer->hs));
+		if (ptun_device_follows_session(ptun))
+			ptun_timers_handshake_gave_up(peer,
+						      peer->hs_giveups++);
 		mutex_unlock(&peer->hs_lock);
 		net_dbg_ratelimited("%s: handshake gave up after %u seconds\n",
 				    ptun->dev->name, rekey_attempt_time());
@@ -234,6 +237,15 @@ void ptun_handshake_start(struct ptun_peer *peer)
 	rcu_read_unlock_bh();
 }
 
+void ptun_handshake_connect(struct ptun_peer *peer)
+{
+	struct ptun_device *ptun = peer->ptun;
+
+	if (ptun_device_follows_session(ptun) && READ_ONCE(ptun->up) &&
+	    !netif_carrier_ok(ptun->dev))
+		ptun_handshake_start(peer);
+}
+
 void ptun_handshake_maybe_rekey(struct ptun_peer *peer,
 				const struct ptun_session *s, bool sending)
 {
@@ -256,11 +268,13 @@ void ptun_handshake_reset(struct ptun_peer *peer)
 	WRITE_ONCE(peer->hs_pending, false);
 	WRITE_ONCE(peer->hs_reset, true);
 	memzero_explicit(&peer->hs, sizeof(peer->hs));
+	peer->hs_giveups = 0;
 	/*
 	 * The greatest timestamp stays: forgetting it would let an old
 	 * initiation be replayed.
 	 */
 	ptun_session_clear(&peer->sessions);
+	ptun_peer_update_carrier(peer);
 	mutex_unlock(&peer->hs_lock);
 	ptun_events_session_down(peer, PTUN_DOWN_REASON_RESET);
 }
@@ -281,6 +295,8 @@ static bool install(struct ptun_peer *peer, const struct ptun_noise_keys *keys,
 		return false;
 	}
 	ptun_session_install(&peer->sessions, s);
+	peer->hs_giveups = 0;
+	ptun_peer_update_carrier(peer);
 	return true;
 }
 
@@ -344,6 +360,8 @@ static void consume_initiation(struct ptun_device *ptun,
 	ptun_stats_handshake(ptun);
 	ptun_timers_any_received(peer);
 	ptun_timers_session_derived(peer);
+	if (ptun_device_follows_session(ptun))
+		ptun_timers_unconfirmed(peer);
 	ptun_timers_any_sent(peer);
 	goto out;
 

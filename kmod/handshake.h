@@ -37,6 +37,15 @@ void ptun_handshake_rx(struct ptun_device *ptun, struct sk_buff *skb);
 void ptun_handshake_start(struct ptun_peer *peer);
 
 /*
+ * Any context. For a device that follows its session
+ * (ptun_device_follows_session()), while it is up and has no session (its
+ * carrier is off), starts a handshake: with the carrier off the stack
+ * drops every packet before the device sees it, so none would start one.
+ * Does nothing for other devices, whose packets start the handshakes.
+ */
+void ptun_handshake_connect(struct ptun_peer *peer);
+
+/*
  * The data path calls this with the session it just sent (@sending) or
  * received with: the initiator of a session rekeys when it is old or has
  * been used for too many messages.

@@ -31,6 +31,7 @@
 #include "device.h"
 #include "endpoint.h"
 #include "events.h"
+#include "handshake.h"
 #include "netlink.h"
 #include "peer.h"
 #include "socket.h"
@@ -1219,6 +1220,9 @@ static void apply_peer(struct ptun_device *ptun, struct set_request *req,
 		 * left. A name comes only with a single endpoint.
 		 */
 		ptun_peer_set_endpoint_name(peer, name ? nla_data(name) : NULL);
+		/* a peer we could not reach before may be reachable now */
+		if (peer->ptun)
+			ptun_handshake_connect(peer);
 	}
 	if (failover || failback)
 		ptun_endpoint_set_timers(peer,

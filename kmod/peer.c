@@ -150,8 +150,10 @@ void ptun_peer_set_keys(struct ptun_peer *peer, struct ptun_peer_keys *keys)
 	rcu_assign_pointer(peer->keys, keys);
 	if (old)
 		call_rcu(&old->rcu, keys_free_rcu);
-	if (peer->ptun)
+	if (peer->ptun) {
 		ptun_handshake_reset(peer);
+		ptun_handshake_connect(peer);
+	}
 }
 
 /* A private copy of the keys for sleeping users; free with kfree_sensitive. */
@@ -175,7 +177,27 @@ struct ptun_noise_keys *ptun_peer_keys_copy(struct ptun_peer *peer)
 	return copy;
 }
 
-/* Publishes @peer on @ptun, retiring the peer it replaces. */
+/*
+ * The device's carrier follows its peer's sessions (session.c). A retired
+ * peer no longer speaks for the device: whoever retires it sets the
+ * carrier afterwards, once nothing of the old peer can run any more.
+ * Returns whether the carrier is on.
+ */
+bool ptun_peer_update_carrier(struct ptun_peer *peer)
+{
+	if (READ_ONCE(peer->dead) || !peer->ptun)
+		return false;
+	/* a device that does not follow its sessions keeps its carrier on */
+	if (!ptun_device_follows_session(peer->ptun))
+		return true;
+	return ptun_session_update_carrier(&peer->sessions, peer->ptun->dev);
+}
+
+/*
+ * Publishes @peer on @ptun, retiring the peer it replaces; the carrier is
+ * then the new peer's, who has no session yet, and who is called at once
+ * if the device is up.
+ */
 void ptun_peer_attach(struct ptun_device *ptun, struct ptun_peer *peer)
 {
 	struct ptun_peer *old;
@@ -186,6 +208,8 @@ void ptun_peer_attach(struct ptun_device *ptun, struct ptun_peer *peer)
 	peer->ptun = ptun;
 	rcu_assign_pointer(ptun->peer, peer);
 	ptun_peer_retire(old);
+	ptun_peer_update_carrier(peer);
+	ptun_handshake_connect(peer);
 }
 
 void ptun_peer_detach(struct ptun_device *ptun)
@@ -197,6 +221,9 @@ void ptun_peer_detach(struct ptun_device *ptun)
 					lockdep_is_held(&ptun->lock));
 	RCU_INIT_POINTER(ptun->peer, NULL);
 	ptun_peer_retire(old);
+	/* no peer, no link; after the retirement, which ends every writer */
+	if (ptun_device_follows_session(ptun))
+		netif_carrier_off(ptun->dev);
 }
 
 /* A NULL or all-zero @key removes the preshared key. */

@@ -127,6 +127,8 @@ struct ptun_peer {
 	/* when the current series of initiation attempts began (jiffies) */
 	unsigned long hs_attempts_start;
 	unsigned int hs_retries;
+	/* series of attempts given up since the last session (backoff) */
+	unsigned int hs_giveups;
 	/* the greatest timestamp accepted from the peer, and when (ns) */
 	u8 hs_last_timestamp[PTUN_TIMESTAMP_SIZE];
 	u64 hs_last_initiation_ns;
@@ -141,6 +143,7 @@ struct ptun_peer {
 	struct timer_list dead_session_timer;
 	struct timer_list expiry_timer;
 	struct timer_list persistent_keepalive_timer;
+	struct timer_list reconnect_timer;
 
 	struct rcu_head rcu;
 };
@@ -164,6 +167,7 @@ struct ptun_noise_keys *ptun_peer_keys_copy(struct ptun_peer *peer);
 
 void ptun_peer_attach(struct ptun_device *ptun, struct ptun_peer *peer);
 void ptun_peer_detach(struct ptun_device *ptun);
+bool ptun_peer_update_carrier(struct ptun_peer *peer);
 
 void ptun_peer_set_preshared_key(struct ptun_peer *peer,
 				 const u8 key[PTUN_KEY_LEN]);

@@ -11,6 +11,7 @@
 
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/ptun.h>
 
@@ -257,6 +258,35 @@ bool ptun_session_is_old(const struct ptun_session *s, u64 seconds)
 {
 	return ktime_get_coarse_boottime_ns() - s->birth_ns >=
 	       seconds * NSEC_PER_SEC;
+}
+
+/*
+ * Sets @dev's carrier from the slots: on while there is a current
+ * session, or a responder's session younger than
+ * PTUN_UNCONFIRMED_CARRIER_TIME (raising the carrier before confirmation
+ * gives the stack's qdisc time to be attached before the first data
+ * message arrives); off otherwise. Expired sessions are gone from the
+ * slots once the expiry timer ran, which calls this again. Decided and
+ * applied under the slots' lock, so that two callers cannot leave the
+ * carrier at the older answer. Returns whether the carrier is on.
+ */
+bool ptun_session_update_carrier(struct ptun_session_slots *slots,
+				 struct net_device *dev)
+{
+	struct ptun_session *next;
+	bool on;
+
+	spin_lock_bh(&slots->lock);
+	next = slot(slots, &slots->next);
+	on = slot(slots, &slots->cur) ||
+	     (next && !ptun_session_is_old(next,
+					   PTUN_UNCONFIRMED_CARRIER_TIME));
+	if (on)
+		netif_carrier_on(dev);
+	else
+		netif_carrier_off(dev);
+	spin_unlock_bh(&slots->lock);
+	return on;
 }
 
 static bool usable(struct ptun_session *s)

@@ -73,6 +73,18 @@ struct ptun_session *ptun_session_rx_get(struct ptun_session_slots *slots,
 bool ptun_session_next_counter(struct ptun_session *s, u64 *counter);
 bool ptun_session_is_old(const struct ptun_session *s, u64 seconds);
 
+/*
+ * How long a responder's session, not yet confirmed by the initiator's
+ * first data message, holds the carrier up (seconds): the initiator sends
+ * that message at once, so a session still unconfirmed after this long
+ * answered an initiation whose sender never completed.
+ */
+#define PTUN_UNCONFIRMED_CARRIER_TIME	PTUN_REKEY_TIMEOUT_MAX
+
+struct net_device;
+bool ptun_session_update_carrier(struct ptun_session_slots *slots,
+				 struct net_device *dev);
+
 #ifdef PTUN_DEBUG
 bool ptun_session_selftest(void);
 unsigned int ptun_session_reject_after_time(void);

@@ -13,7 +13,16 @@
  *                             with candidate endpoints to fail over to):
  *                             the session may be dead, start a handshake
  * expiry_timer                sessions older than REJECT_AFTER_TIME are
- *                             retired and their keys erased
+ *                             retired and their keys erased; also fires
+ *                             when a responder's session has waited
+ *                             PTUN_UNCONFIRMED_CARRIER_TIME for its
+ *                             confirmation. Either may take the carrier
+ *                             down, and a handshake then starts at once
+ * reconnect_timer             the retransmissions gave up with the device
+ *                             up and no session: start a new series after
+ *                             16, 32, 64, then every 120 seconds (+-1/3
+ *                             jitter), so that the link comes back by
+ *                             itself when the peer does
  * persistent_keepalive_timer  nothing sent or received for the configured
  *                             interval: send a keepalive to hold NAT
  *                             mappings open
@@ -89,6 +98,17 @@ static void expiry_expired(struct timer_list *t)
 	ptun_events_session_expired(peer);
 	if (next)
 		arm_expiry(peer, next);
+	/* with the carrier down no packet asks for a new session: we do */
+	if (!ptun_peer_update_carrier(peer) && running(peer))
+		ptun_handshake_connect(peer);
+}
+
+static void reconnect_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, reconnect_timer);
+
+	if (running(peer))
+		ptun_handshake_connect(peer);
 }
 
 static void persistent_keepalive_expired(struct timer_list *t)
@@ -109,6 +129,7 @@ void ptun_timers_init(struct ptun_peer *peer)
 	timer_setup(&peer->expiry_timer, expiry_expired, 0);
 	timer_setup(&peer->persistent_keepalive_timer,
 		    persistent_keepalive_expired, 0);
+	timer_setup(&peer->reconnect_timer, reconnect_expired, 0);
 }
 
 void ptun_timers_stop(struct ptun_peer *peer)
@@ -118,6 +139,7 @@ void ptun_timers_stop(struct ptun_peer *peer)
 	timer_shutdown_sync(&peer->dead_session_timer);
 	timer_shutdown_sync(&peer->expiry_timer);
 	timer_shutdown_sync(&peer->persistent_keepalive_timer);
+	timer_shutdown_sync(&peer->reconnect_timer);
 }
 
 static void arm_persistent(struct ptun_peer *peer)
@@ -170,6 +192,25 @@ void ptun_timers_handshake_initiated(struct ptun_peer *peer)
 void ptun_timers_handshake_complete(struct ptun_peer *peer)
 {
 	timer_delete(&peer->retransmit_timer);
+}
+
+/* Backoff from 16 s, doubling, up to PTUN_RECONNECT_MAX. */
+void ptun_timers_handshake_gave_up(struct ptun_peer *peer,
+				   unsigned int giveups)
+{
+	unsigned long base = (unsigned long)PTUN_REKEY_TIMEOUT_MAX <<
+			     min(giveups, 3U);
+
+	base = min_t(unsigned long, base, PTUN_RECONNECT_MAX) * HZ;
+	mod_timer(&peer->reconnect_timer, jiffies + base * 2 / 3 +
+		  get_random_u32_below(base * 2 / 3 + 1));
+}
+
+/* A responder's session was installed: it must be confirmed in time. */
+void ptun_timers_unconfirmed(struct ptun_peer *peer)
+{
+	arm_expiry(peer, ktime_get_coarse_boottime_ns() +
+			 (u64)PTUN_UNCONFIRMED_CARRIER_TIME * NSEC_PER_SEC);
 }
 
 /*

@@ -24,6 +24,16 @@ void ptun_timers_any_received(struct ptun_peer *peer);
 /* an initiation was sent, or a handshake completed */
 void ptun_timers_handshake_initiated(struct ptun_peer *peer);
 void ptun_timers_handshake_complete(struct ptun_peer *peer);
+/*
+ * A series of initiations gave up (the @giveups-th in a row, from 0):
+ * the reconnect timer starts another after a backoff up to
+ * PTUN_RECONNECT_MAX seconds.
+ */
+#define PTUN_RECONNECT_MAX	120
+void ptun_timers_handshake_gave_up(struct ptun_peer *peer,
+				   unsigned int giveups);
+/* a responder's session awaits its confirmation, see session.h */
+void ptun_timers_unconfirmed(struct ptun_peer *peer);
 /* a new session was derived: schedules the erasure of old key material */
 void ptun_timers_session_derived(struct ptun_peer *peer);
 /* the persistent keepalive interval changed or the device came up */

@@ -444,6 +444,22 @@ sites_teardown()
 	ip netns del sb 2>/dev/null
 }
 
+# carrier_is NS DEV 0|1: DEV's carrier in NS is as given. A device created
+# with carrier_follows_session has a carrier only while it has a session:
+# the stack drops what is sent while it is off, so a test that wants its
+# first packets through waits for it.
+carrier_is()
+{
+	[ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" = "$3" ]
+}
+
+# wait_carrier NS DEV [SECONDS]: DEV in NS has a carrier (a session),
+# within SECONDS (default 30); the module starts the handshake by itself
+wait_carrier()
+{
+	wait_for "${3:-30}" carrier_is "$1" "$2" 1
+}
+
 # ping_ok NS DST [PING-ARGS...]: three pings, all of which must come back;
 # the first may wait for a handshake.
 ping_ok()

@@ -703,8 +703,11 @@ def cmd_initiate(a):
             msg, src = recv(until)
             if msg is None:
                 break
-            answered = True
             say(f'got type={msg[0]} len={len(msg)} from {fmt(src)}')
+            # the peer's own initiations are no answer: a device that is
+            # up with an endpoint connects by itself
+            if msg[0] in (MSG_RESPONSE, MSG_COOKIE):
+                answered = True
         say(f'mismatch-first cipher={a.mismatch_first} '
             f'answered={"yes" if answered else "no"}')
 
