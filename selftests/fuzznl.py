@@ -71,23 +71,31 @@ def mss_valid(v):
 
 # attribute types
 D_IFINDEX, D_IFNAME, D_PRIV, D_PUB, D_PORT, D_CIPHER, D_FLAGS, D_PEER, \
-    D_STATS, D_MSS = range(1, 11)
-P_PUB, P_PSK, P_FLAGS, P_EP4, P_EP6, P_EPPORT, P_KA, P_ALLOWED = \
-    range(1, 9)
+    D_STATS, D_MSS, D_MODVER = range(1, 12)
+P_PUB, P_PSK, P_FLAGS, P_EP4, P_EP6, P_EPPORT, P_KA, P_ALLOWED, P_NAME, \
+    P_EPS, P_FOT, P_FBI = range(1, 13)
 A_FAMILY, A_ADDR, A_PREFIX = 1, 2, 3
+E_IP4, E_IP6, E_PORT, E_STATE = 1, 2, 3, 4
+ENDPOINTS_MAX = 8
+FAILOVER_TIMEOUT_DEFAULT, FAILBACK_INTERVAL_DEFAULT = 5, 60
 
 # The family's policy, as uapi/linux/ptun.h describes each attribute.
 AIP_POL = (3, {A_FAMILY: ("u16",), A_ADDR: ("binary", 16),
                A_PREFIX: ("u8",)})
-PEER_POL = (8, {P_PUB: ("exact", 32), P_PSK: ("exact", 32),
-                P_FLAGS: ("reject",), P_EP4: ("exact", 4),
-                P_EP6: ("exact", 16), P_EPPORT: ("u16", 1, 65535),
-                P_KA: ("u16",), P_ALLOWED: ("array", AIP_POL)})
-DEV_POL = (10, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
+EP_POL = (4, {E_IP4: ("exact", 4), E_IP6: ("exact", 16),
+              E_PORT: ("u16", 1, 65535), E_STATE: ("reject",)})
+PEER_POL = (12, {P_PUB: ("exact", 32), P_PSK: ("exact", 32),
+                 P_FLAGS: ("reject",), P_EP4: ("exact", 4),
+                 P_EP6: ("exact", 16), P_EPPORT: ("u16", 1, 65535),
+                 P_KA: ("u16",), P_ALLOWED: ("array", AIP_POL),
+                 P_NAME: ("nulstr", 255), P_EPS: ("array", EP_POL),
+                 P_FOT: ("u16",), P_FBI: ("u16",)})
+DEV_POL = (11, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
                D_PRIV: ("exact", 32), D_PUB: ("reject",),
                D_PORT: ("u16",), D_CIPHER: ("u16", 1, 2),
                D_FLAGS: ("mask32", 7), D_PEER: ("nested", PEER_POL),
-               D_STATS: ("reject",), D_MSS: ("u16",)})
+               D_STATS: ("reject",), D_MSS: ("u16",),
+               D_MODVER: ("reject",)})
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "mask32": 4}
 POLICY_ERR = {errno.EINVAL, errno.ERANGE}
 
@@ -232,7 +240,23 @@ def vattr(kind, data, sp, depth):
 # ---- the model ----
 
 def fresh_peer(pub):
-    return {"pub": pub, "psk": False, "ep": None, "ka": 0, "allowed": []}
+    return {"pub": pub, "psk": False, "ep": None, "ka": 0, "allowed": [],
+            "name": None, "cands": [], "fot": 0, "fbi": 0}
+
+
+def endpoint_entries(data):
+    """The candidates of an endpoints list: (family, addr, port) or None
+    for an entry that is not one, each as the kernel reads it."""
+    out = []
+    for _, entry in walk(data)[0]:
+        e = dict((k & 0x3fff, v) for k, v in walk(entry)[0])
+        v4, v6, port = e.get(E_IP4), e.get(E_IP6), e.get(E_PORT)
+        if (v4 is None) == (v6 is None) or port is None:
+            out.append(None)
+            continue
+        out.append((AF_INET if v4 is not None else AF_INET6, v4 or v6,
+                    struct.unpack("=H", port)[0]))
+    return out
 
 
 def clone(dev):
@@ -265,8 +289,16 @@ def to_json(dev):
         out["peer"] = {
             "public_key": b64(p["pub"]), "preshared_key": p["psk"],
             "endpoint": ep_text(p["ep"]) if p["ep"] else None,
+            # no traffic: the first candidate is the active one
+            "endpoints": [{"endpoint": ep_text(c),
+                           "state": "standby" if i else "active"}
+                          for i, c in enumerate(p["cands"])],
+            "failover_timeout": p["fot"] or FAILOVER_TIMEOUT_DEFAULT,
+            "failback_interval": p["fbi"] or FAILBACK_INTERVAL_DEFAULT,
             "persistent_keepalive": p["ka"],
             "allowed_ips": sorted(cidr_text(*a) for a in p["allowed"])}
+        if p["name"]:
+            out["peer"]["endpoint_name"] = p["name"]
     return out
 
 
@@ -303,6 +335,11 @@ def parse_reply(msg, prev=None):
             e = dict(nlraw.attrs(entry))
             peer["allowed"].append((struct.unpack("=H", e[A_FAMILY])[0],
                                     e[A_ADDR], e[A_PREFIX][0]))
+        if P_NAME in pt:
+            peer["name"] = pt[P_NAME].rstrip(b"\0").decode()
+        peer["cands"] = endpoint_entries(pt.get(P_EPS, b""))
+        peer["fot"] = struct.unpack("=H", pt[P_FOT])[0] if P_FOT in pt else 0
+        peer["fbi"] = struct.unpack("=H", pt[P_FBI])[0] if P_FBI in pt else 0
         dev["peer"] = peer
     return dev
 
@@ -441,6 +478,14 @@ class Model:
                 bad(errno.EINVAL, "endpoint not another host's unicast")
             elif v6 is not None and len(v6) == 16 and not unicast6(v6):
                 bad(errno.EINVAL, "endpoint not another host's unicast")
+            name = pt.get(P_NAME)
+            if name is not None and v4 is None and v6 is None:
+                bad(errno.EINVAL, "endpoint name without an address")
+            elif name is not None and name[:1] == b"\0":
+                bad(errno.EINVAL, "endpoint name empty")
+            if P_EPS in pt:
+                self.check_candidates(pt[P_EPS], v4 is not None or
+                                      v6 is not None, bad)
             if P_ALLOWED in pt:
                 self.check_allowed(pt[P_ALLOWED], bad, prior)
         if D_MSS in tb and not mss_valid(struct.unpack("=H", tb[D_MSS])[0]):
@@ -492,6 +537,19 @@ class Model:
                 fam = AF_INET if P_EP4 in pt else AF_INET6
                 target["ep"] = (fam, pt.get(P_EP4) or pt.get(P_EP6),
                                 struct.unpack("=H", pt[P_EPPORT])[0])
+                target["cands"] = [target["ep"]]
+                # an address without a name drops the name
+                name = pt.get(P_NAME)
+                target["name"] = (name.split(b"\0")[0].decode("latin-1")
+                                  if name else None)
+            if P_EPS in pt:
+                target["cands"] = endpoint_entries(pt[P_EPS])
+                target["ep"] = target["cands"][0]
+                target["name"] = None
+            if P_FOT in pt:
+                target["fot"] = struct.unpack("=H", pt[P_FOT])[0]
+            if P_FBI in pt:
+                target["fbi"] = struct.unpack("=H", pt[P_FBI])[0]
             if P_KA in pt:
                 target["ka"] = struct.unpack("=H", pt[P_KA])[0]
             if P_ALLOWED in pt:
@@ -566,6 +624,28 @@ class Model:
                 bad(errno.EEXIST, "duplicate allowed IP")
                 return
             seen.add((fam, addr, plen))
+
+    def check_candidates(self, data, with_endpoint, bad):
+        """The kernel's checks of an endpoints list (netlink.c)."""
+        if with_endpoint:
+            bad(errno.EINVAL, "an endpoints list and the endpoint attributes")
+        cands = endpoint_entries(data)
+        if not cands:
+            bad(errno.EINVAL, "an empty endpoints list")
+        if len(cands) > ENDPOINTS_MAX:
+            bad(errno.E2BIG, "more than 8 candidates")
+        seen = []
+        for c in cands[:ENDPOINTS_MAX + 1]:
+            if c is None:
+                bad(errno.EINVAL, "a candidate without one address or port")
+            elif c[0] == AF_INET and not unicast4(c[1]):
+                bad(errno.EINVAL, "a candidate not another host's unicast")
+            elif c[0] == AF_INET6 and not unicast6(c[1]):
+                bad(errno.EINVAL, "a candidate not another host's unicast")
+            elif c in seen:
+                bad(errno.EEXIST, "a candidate given twice")
+            else:
+                seen.append(c)
 
     def allowed_list(self, data):
         out = []
