@@ -199,6 +199,8 @@ expected=$(jq -n -S -c --arg self "$(cat "$TMP/site1.pub")" --arg peer "$(cat "$
 	ifname: "ptun0", public_key: $self, listen_port: 51820, cipher: "aes-256-gcm",
 	mss_clamp: "off",
 	peer: { public_key: $peer, preshared_key: false, endpoint: "192.0.2.2:51820",
+		endpoints: [{ endpoint: "192.0.2.2:51820", state: "active" }],
+		failover_timeout: 5, failback_interval: 60,
 		persistent_keepalive: 0,
 		allowed_ips: ["10.10.0.2/32", "10.2.0.0/24", "fd10::2/128"] } }')
 check_eq "sa: ptun show as configured" "$expected" "$(state sa)"
