@@ -8,9 +8,9 @@
 # that they name every command, set keyword and show field it lists.
 
 _ptun_commands='show set setconf addconf syncconf showconf monitor genkey genpsk pubkey help'
-_ptun_set_keywords='private-key listen-port cipher mss-clamp remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive failover-timeout failback-interval'
+_ptun_set_keywords='private-key listen-port cipher mss-clamp link-state remove-peer peer preshared-key endpoint allowed-ips persistent-keepalive failover-timeout failback-interval'
 _ptun_ciphers='aes-256-gcm chacha20-poly1305'
-_ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp peer preshared-key
+_ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp link-state peer preshared-key
 	endpoint endpoint-name endpoints failover-timeout failback-interval allowed-ips
 	persistent-keepalive latest-handshake rx-bytes
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
@@ -100,6 +100,7 @@ _ptun_set()
 		private-key | preshared-key) _ptun_files ;;
 		cipher) _ptun_reply "$_ptun_ciphers" ;;
 		mss-clamp) _ptun_reply 'auto off' ;;
+		link-state) _ptun_reply 'up session' ;;
 		persistent-keepalive) _ptun_reply off ;;
 		failover-timeout | failback-interval) _ptun_reply default ;;
 		*) COMPREPLY=() ;;

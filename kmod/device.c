@@ -4,7 +4,6 @@
  */
 
 #include <linux/if_arp.h>
-#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -36,11 +35,6 @@
 static LIST_HEAD(ptun_device_list);
 
 static struct rtnl_link_ops ptun_link_ops;
-
-static bool carrier_follows_session;
-module_param(carrier_follows_session, bool, 0644);
-MODULE_PARM_DESC(carrier_follows_session,
-		 "experimental: devices created while set have their carrier on only while they have a session, and connect by themselves (default N)");
 
 static int ptun_dev_init(struct net_device *dev)
 {
@@ -237,10 +231,6 @@ static int ptun_newlink(struct net *src_net, struct net_device *dev,
 	int ret;
 
 	ptun->creating_net = src_net;
-	ptun->follows_session = READ_ONCE(carrier_follows_session);
-	/* no session yet: the link is down until a handshake completes */
-	if (ptun_device_follows_session(ptun))
-		netif_carrier_off(dev);
 	ret = register_netdevice(dev);
 	if (ret)
 		return ret;
@@ -254,6 +244,42 @@ static struct rtnl_link_ops ptun_link_ops __read_mostly = {
 	.setup		= ptun_setup,
 	.newlink	= ptun_newlink,
 };
+
+/*
+ * A SET changed the link state: it takes effect at once. To session, the
+ * carrier is whatever the sessions say (off without a peer) and a device
+ * that is up and has none starts a handshake; to up, the carrier comes on
+ * and no reconnection is scheduled any more. The peer's carrier updates
+ * read the link state under the session slots' lock, so none of them can
+ * leave the carrier as the old link state wanted it.
+ */
+void ptun_device_set_link_state(struct ptun_device *ptun, u8 state)
+{
+	struct ptun_peer *peer;
+
+	lockdep_assert_held(&ptun->lock);
+	if (state == ptun->link_state)
+		return;
+	WRITE_ONCE(ptun->link_state, state);
+	peer = rcu_dereference_protected(ptun->peer,
+					 lockdep_is_held(&ptun->lock));
+	if (!peer) {
+		if (state == PTUN_LINK_STATE_SESSION)
+			netif_carrier_off(ptun->dev);
+		else
+			netif_carrier_on(ptun->dev);
+		return;
+	}
+	ptun_peer_update_carrier(peer);
+	if (state == PTUN_LINK_STATE_SESSION) {
+		/* a responder's unconfirmed session holds the carrier so long */
+		if (rcu_access_pointer(peer->sessions.next))
+			ptun_timers_unconfirmed(peer);
+		ptun_handshake_connect(peer);
+	} else {
+		timer_delete_sync(&peer->reconnect_timer);
+	}
+}
 
 /* NULL if @dev is not a ptun device. */
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev)

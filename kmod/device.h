@@ -111,11 +111,11 @@ struct ptun_device {
 	 */
 	bool up;
 	/*
-	 * Whether the carrier follows the sessions and the module initiates
-	 * by itself (timers.c): the carrier_follows_session parameter as it
-	 * was when the device was created; never changes afterwards.
+	 * An enum ptun_link_state: whether the carrier follows the sessions
+	 * and the module initiates by itself (timers.c). Written under @lock
+	 * (ptun_device_set_link_state()); read with READ_ONCE() anywhere.
 	 */
-	bool follows_session;
+	u8 link_state;
 	/*
 	 * The allowed IPs a multi-message SET has staged so far (netlink.c),
 	 * and the socket (namespace cookie, portid) that staged them; under
@@ -147,13 +147,16 @@ int ptun_device_init(void);
 void ptun_device_uninit(void);
 
 /*
- * Experimental, off by default: devices created without it keep their
- * carrier on and only initiate when they have something to send.
+ * Link state session: the carrier follows the sessions. Devices in the
+ * default link state up keep their carrier on and only initiate when they
+ * have something to send.
  */
 static inline bool ptun_device_follows_session(const struct ptun_device *ptun)
 {
-	return ptun->follows_session;
+	return READ_ONCE(ptun->link_state) == PTUN_LINK_STATE_SESSION;
 }
+
+void ptun_device_set_link_state(struct ptun_device *ptun, u8 state);
 
 /* ethtool.c */
 extern const struct ethtool_ops ptun_ethtool_ops;

@@ -92,6 +92,8 @@ static const struct nla_policy ptun_device_policy[PTUN_A_DEVICE_MAX + 1] = {
 	[PTUN_A_DEVICE_MSS_CLAMP]	= { .type = NLA_U16 },
 	[PTUN_A_DEVICE_MODULE_VERSION]	= { .type = NLA_REJECT,
 					    .reject_message = "module version is read-only" },
+	[PTUN_A_DEVICE_LINK_STATE]	= NLA_POLICY_MAX(NLA_U8,
+							 PTUN_LINK_STATE_MAX),
 };
 
 /*
@@ -379,6 +381,7 @@ static int fill_device(struct sk_buff *skb, struct ptun_device *ptun,
 				ptun->listen_port) ||
 		    nla_put_u16(skb, PTUN_A_DEVICE_CIPHER, ptun->cipher) ||
 		    nla_put_u16(skb, PTUN_A_DEVICE_MSS_CLAMP, ptun->mss_clamp) ||
+		    nla_put_u8(skb, PTUN_A_DEVICE_LINK_STATE, ptun->link_state) ||
 		    nla_put_string(skb, PTUN_A_DEVICE_MODULE_VERSION,
 				   PTUN_VERSION))
 			goto err_unlock;
@@ -1350,11 +1353,14 @@ static u32 set_changes(const struct set_request *req)
 		changed |= PTUN_CONFIG_CHANGED_KEEPALIVE;
 	if (attrs[PTUN_A_DEVICE_MSS_CLAMP])
 		changed |= PTUN_CONFIG_CHANGED_MSS_CLAMP;
+	if (attrs[PTUN_A_DEVICE_LINK_STATE])
+		changed |= PTUN_CONFIG_CHANGED_LINK_STATE;
 	return changed;
 }
 
 static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *link_state = info->attrs[PTUN_A_DEVICE_LINK_STATE];
 	struct set_request req = { .skb = skb, .attrs = info->attrs };
 	struct netlink_ext_ack *extack = info->extack;
 	struct ptun_device *ptun;
@@ -1411,6 +1417,9 @@ static int ptun_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (req.peer[PTUN_A_PEER_PERSISTENT_KEEPALIVE])
 			ptun_timers_persistent_keepalive(target);
 	}
+	/* last: a handshake it starts uses the peer as this SET leaves it */
+	if (link_state)
+		ptun_device_set_link_state(ptun, nla_get_u8(link_state));
 	ptun->config_gen++;
 	/* committed: nothing below can undo it */
 	ptun_events_config_changed(ptun, changed);

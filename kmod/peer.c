@@ -187,10 +187,7 @@ bool ptun_peer_update_carrier(struct ptun_peer *peer)
 {
 	if (READ_ONCE(peer->dead) || !peer->ptun)
 		return false;
-	/* a device that does not follow its sessions keeps its carrier on */
-	if (!ptun_device_follows_session(peer->ptun))
-		return true;
-	return ptun_session_update_carrier(&peer->sessions, peer->ptun->dev);
+	return ptun_session_update_carrier(&peer->sessions, peer->ptun);
 }
 
 /*

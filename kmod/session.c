@@ -261,30 +261,33 @@ bool ptun_session_is_old(const struct ptun_session *s, u64 seconds)
 }
 
 /*
- * Sets @dev's carrier from the slots: on while there is a current
- * session, or a responder's session younger than
- * PTUN_UNCONFIRMED_CARRIER_TIME (raising the carrier before confirmation
- * gives the stack's qdisc time to be attached before the first data
- * message arrives); off otherwise. Expired sessions are gone from the
- * slots once the expiry timer ran, which calls this again. Decided and
- * applied under the slots' lock, so that two callers cannot leave the
- * carrier at the older answer. Returns whether the carrier is on.
+ * Sets @ptun's carrier: always on in link state up. In link state
+ * session, from the slots: on while there is a current session, or a
+ * responder's session younger than PTUN_UNCONFIRMED_CARRIER_TIME (raising
+ * the carrier before confirmation gives the stack's qdisc time to be
+ * attached before the first data message arrives); off otherwise. Expired
+ * sessions are gone from the slots once the expiry timer ran, which calls
+ * this again. Decided (link state included) and applied under the slots'
+ * lock, so that two callers, or a caller and a change of the link state,
+ * cannot leave the carrier at the older answer. Returns whether the
+ * carrier is on.
  */
 bool ptun_session_update_carrier(struct ptun_session_slots *slots,
-				 struct net_device *dev)
+				 struct ptun_device *ptun)
 {
 	struct ptun_session *next;
 	bool on;
 
 	spin_lock_bh(&slots->lock);
 	next = slot(slots, &slots->next);
-	on = slot(slots, &slots->cur) ||
+	on = !ptun_device_follows_session(ptun) ||
+	     slot(slots, &slots->cur) ||
 	     (next && !ptun_session_is_old(next,
 					   PTUN_UNCONFIRMED_CARRIER_TIME));
 	if (on)
-		netif_carrier_on(dev);
+		netif_carrier_on(ptun->dev);
 	else
-		netif_carrier_off(dev);
+		netif_carrier_off(ptun->dev);
 	spin_unlock_bh(&slots->lock);
 	return on;
 }

@@ -81,9 +81,9 @@ bool ptun_session_is_old(const struct ptun_session *s, u64 seconds);
  */
 #define PTUN_UNCONFIRMED_CARRIER_TIME	PTUN_REKEY_TIMEOUT_MAX
 
-struct net_device;
+struct ptun_device;
 bool ptun_session_update_carrier(struct ptun_session_slots *slots,
-				 struct net_device *dev);
+				 struct ptun_device *ptun);
 
 #ifdef PTUN_DEBUG
 bool ptun_session_selftest(void);

@@ -1,14 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The link state follows the tunnel: carrier (and so operstate) is off
-# while ptun0 has no session and on once a handshake completes, which
-# the module starts by itself; routing daemons and `ip monitor link` see
-# a dead tunnel. The test itself never sends a packet through the tunnel.
-# The mode is experimental and opt-in: the module parameter
-# carrier_follows_session, read when a device is created, is set for the
-# test and put back when it exits; a device created without it keeps its
-# carrier on, as every other test expects.
+# The link state follows the tunnel: with `ptun set IFACE link-state
+# session`, carrier (and so operstate) is off while ptun0 has no session
+# and on once a handshake completes, which the module starts by itself;
+# routing daemons and `ip monitor link` see a dead tunnel. The test itself
+# never sends a packet through the tunnel. Devices in the default link
+# state, up, keep their carrier on, as every other test expects.
 #
 #   +----- ns sa -----+      +----- ns sb -----+
 #   | ptun0 10.10.0.1 |======| ptun0 10.10.0.2 |
@@ -31,39 +29,72 @@ operstate()
 	ip netns exec "$1" cat "/sys/class/net/$2/operstate"
 }
 
-modprobe ptun
-follows0=$(cat "$params/carrier_follows_session")
-exit_hooks+=("echo $follows0 > $params/carrier_follows_session")
+# operstate_is NS DEV STATE
+operstate_is()
+{
+	[ "$(operstate "$1" "$2")" = "$3" ]
+}
 
-# The default: a device created with the parameter off has its carrier
-# on, with no peer, even after the parameter is set.
+modprobe ptun
+
+# The default: a new device is in link state up, its carrier on with no
+# peer. The setting reads back through show, --json, showconf and setconf.
 ns_add sc
-check "carrier_follows_session off" \
-	eval "echo N > $params/carrier_follows_session"
-check "a device created with it off" ip -n sc link add ptun8 type ptun
+check "a new device" ip -n sc link add ptun8 type ptun
 check "that device goes up" ip -n sc link set ptun8 up
-check "carrier_follows_session on" \
-	eval "echo Y > $params/carrier_follows_session"
-check_eq "a device created with it off has a carrier with no peer" 1 \
+check_eq "link state up has a carrier with no peer" 1 \
 	"$(ip netns exec sc cat /sys/class/net/ptun8/carrier)"
 diag "its operstate: $(operstate sc ptun8)"
+check_eq "show --json: link_state up by default" up \
+	"$(ptun_in sc show ptun8 --json | jq -r .link_state)"
+check_nomatch "show: no link-state line for the default" 'link-state' \
+	"$(ptun_in sc show ptun8)"
+check_nomatch "showconf: no LinkState for the default" 'LinkState' \
+	"$(ptun_in sc showconf ptun8)"
+check "set link-state session" ptun_in sc set ptun8 link-state session
+check_eq "session with no peer: the carrier goes at once" 0 \
+	"$(ip netns exec sc cat /sys/class/net/ptun8/carrier)"
+check_match "show: link-state session" '^  link-state: session$' \
+	"$(ptun_in sc show ptun8)"
+check_eq "show --json: link_state session" session \
+	"$(ptun_in sc show ptun8 --json | jq -r .link_state)"
+check_eq "show IFACE link-state" session "$(ptun_in sc show ptun8 link-state)"
+conf=$(ptun_in sc showconf ptun8)
+check_match "showconf: LinkState = session" '^LinkState = session$' "$conf"
+check "setconf of a file without LinkState" \
+	ptun_in sc setconf ptun8 /dev/null
+check_eq "setconf: no LinkState is link state up" up \
+	"$(ptun_in sc show ptun8 link-state)"
+check_eq "up again: the carrier comes back at once" 1 \
+	"$(ip netns exec sc cat /sys/class/net/ptun8/carrier)"
+check "showconf's output back through setconf" \
+	eval "printf '%s\n' \"\$conf\" | ip netns exec sc '$PTUN' setconf ptun8 -"
+check_eq "setconf: LinkState = session read back" session \
+	"$(ptun_in sc show ptun8 link-state)"
+check_eq "syncconf of the same file changes nothing" session \
+	"$(printf '%s\n' "$conf" | ip netns exec sc "$PTUN" syncconf ptun8 - &&
+	   ptun_in sc show ptun8 link-state)"
 check "that device goes" ip -n sc link del ptun8
 
-# A device created with it on has no carrier, up or down, with or
+# A device in link state session has no carrier, up or down, with or
 # without a peer.
 check "a new device" ip -n sc link add ptun9 type ptun
+check "link state session" ptun_in sc set ptun9 link-state session
 check_eq "operstate of a new device is down" down "$(operstate sc ptun9)"
 check "the device goes up" ip -n sc link set ptun9 up
 check_eq "up with no peer: no carrier" 0 \
 	"$(ip netns exec sc cat /sys/class/net/ptun9/carrier)"
-check_eq "up with no peer: operstate down" down "$(operstate sc ptun9)"
+# The stack derives operstate from the carrier asynchronously (linkwatch,
+# within a second for a device that was down when its carrier went)
+check "up with no peer: operstate down" \
+	wait_for 5 operstate_is sc ptun9 down
 check_match "ip link says NO-CARRIER" 'NO-CARRIER.* state DOWN ' \
 	"$(ip -n sc link show ptun9)"
 check "the device goes" ip -n sc link del ptun9
 
 # Both sites come up by themselves, without any traffic: sa first, whose
 # initiation finds nobody, then sb, whose handshake brings both up.
-sites_setup_check "two sites" 4
+sites_setup_check "two sites" 4 "" link-state session
 check_eq "the test sent no data (sa tx packets)" 0 \
 	"$(link_stats sa ptun0 | cut -d' ' -f3)"
 check "sa gets a carrier by itself" wait_carrier sa ptun0
@@ -81,6 +112,13 @@ nap 1
 check "sa removes its peer" ptun_in sa set ptun0 remove-peer
 check "no peer, no carrier" carrier_is sa ptun0 0
 check_eq "operstate down without a peer" down "$(operstate sa ptun0)"
+check "sa switches to link state up" ptun_in sa set ptun0 link-state up
+check_eq "link state up: the carrier is on at once" 1 \
+	"$(ip netns exec sa cat /sys/class/net/ptun0/carrier)"
+check "sa switches back to link state session" \
+	ptun_in sa set ptun0 link-state session
+check_eq "link state session without a peer: the carrier is off at once" 0 \
+	"$(ip netns exec sa cat /sys/class/net/ptun0/carrier)"
 check "sa configures the peer again" ptun_in sa set ptun0 \
 	peer "$(cat "$TMP/site2.pub")" allowed-ips "$(site_allowed 1)" \
 	endpoint "${SITE_V4[2]}:$PTUN_PORT"
@@ -120,6 +158,7 @@ if [ "$debug" = 1 ]; then
 	check "sb's carrier comes back by itself" wait_carrier sb ptun0
 	check_eq "the test sent no data (sa tx packets)" 0 \
 		"$(link_stats sa ptun0 | cut -d' ' -f3)"
+
 	echo 180 > "$params/test_reject_after_time"
 else
 	skip "carrier goes when the session expires" \

@@ -48,7 +48,7 @@ EOF
 check "setconf of a whole file" ptun_in a setconf ptun0 "$TMP/a.conf"
 expected=$(jq -n -S -c --arg self "$SELF_PUB" --arg peer "$PEER_PUB" '{
 	ifname: "ptun0", public_key: $self, listen_port: 51820,
-	cipher: "chacha20-poly1305", mss_clamp: "off",
+	cipher: "chacha20-poly1305", mss_clamp: "off", link_state: "up",
 	peer: { public_key: $peer, preshared_key: true,
 		endpoint: "192.0.2.7:51821", persistent_keepalive: 25,
 		endpoints: [{ endpoint: "192.0.2.7:51821", state: "active" }],

@@ -59,6 +59,7 @@ MAX_ALLOWED = 1 << 20     # module parameter max_allowed_ips, default
 F_REMOVE_PEER, F_MORE, F_CONTINUE = 1, 2, 4   # PTUN_DEVICE_F_*
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 CIPHERS = {1: "aes-256-gcm", 2: "chacha20-poly1305"}
+LINK_STATES = {0: "up", 1: "session"}    # enum ptun_link_state
 
 
 def mss_text(v):
@@ -71,7 +72,7 @@ def mss_valid(v):
 
 # attribute types
 D_IFINDEX, D_IFNAME, D_PRIV, D_PUB, D_PORT, D_CIPHER, D_FLAGS, D_PEER, \
-    D_STATS, D_MSS, D_MODVER = range(1, 12)
+    D_STATS, D_MSS, D_MODVER, D_LINK = range(1, 13)
 P_PUB, P_PSK, P_FLAGS, P_EP4, P_EP6, P_EPPORT, P_KA, P_ALLOWED, P_NAME, \
     P_EPS, P_FOT, P_FBI = range(1, 13)
 A_FAMILY, A_ADDR, A_PREFIX = 1, 2, 3
@@ -90,12 +91,12 @@ PEER_POL = (12, {P_PUB: ("exact", 32), P_PSK: ("exact", 32),
                  P_KA: ("u16",), P_ALLOWED: ("array", AIP_POL),
                  P_NAME: ("nulstr", 255), P_EPS: ("array", EP_POL),
                  P_FOT: ("u16",), P_FBI: ("u16",)})
-DEV_POL = (11, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
+DEV_POL = (12, {D_IFINDEX: ("u32",), D_IFNAME: ("nulstr", 15),
                D_PRIV: ("exact", 32), D_PUB: ("reject",),
                D_PORT: ("u16",), D_CIPHER: ("u16", 1, 2),
                D_FLAGS: ("mask32", 7), D_PEER: ("nested", PEER_POL),
                D_STATS: ("reject",), D_MSS: ("u16",),
-               D_MODVER: ("reject",)})
+               D_MODVER: ("reject",), D_LINK: ("u8", 0, 1)})
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "mask32": 4}
 POLICY_ERR = {errno.EINVAL, errno.ERANGE}
 
@@ -214,8 +215,8 @@ def vattr(kind, data, sp, depth):
     elif typ == "exact":
         if n != sp[1]:
             raise Bad(POLICY_ERR, "exact length")
-    elif typ == "u16" and len(sp) == 3:
-        v = struct.unpack("=H", data)[0]
+    elif typ in ("u8", "u16") and len(sp) == 3:
+        v = struct.unpack("=B" if typ == "u8" else "=H", data)[0]
         if not sp[1] <= v <= sp[2]:
             raise Bad(POLICY_ERR, "range")
     elif typ == "mask32":
@@ -283,7 +284,9 @@ def to_json(dev):
     out = {"ifname": dev["ifname"], "ifindex": dev["ifindex"],
            "public_key": b64(dev["pub"]), "listen_port": dev["port"],
            "cipher": CIPHERS.get(dev["cipher"], "unknown"),
-           "mss_clamp": mss_text(dev["mss"]), "peer": None}
+           "mss_clamp": mss_text(dev["mss"]),
+           "link_state": LINK_STATES.get(dev["link"], "unknown"),
+           "peer": None}
     p = dev["peer"]
     if p:
         out["peer"] = {
@@ -320,7 +323,8 @@ def parse_reply(msg, prev=None):
            "ifname": tb[D_IFNAME].rstrip(b"\0").decode(),
            "pub": tb.get(D_PUB), "port": struct.unpack("=H", tb[D_PORT])[0],
            "cipher": struct.unpack("=H", tb[D_CIPHER])[0],
-           "mss": struct.unpack("=H", tb[D_MSS])[0], "peer": None}
+           "mss": struct.unpack("=H", tb[D_MSS])[0],
+           "link": tb[D_LINK][0], "peer": None}
     if D_PEER in tb:
         pt = dict(nlraw.attrs(tb[D_PEER]))
         peer = fresh_peer(pt[P_PUB])
@@ -528,6 +532,8 @@ class Model:
             dev["cipher"] = struct.unpack("=H", tb[D_CIPHER])[0]
         if D_MSS in tb:
             dev["mss"] = struct.unpack("=H", tb[D_MSS])[0]
+        if D_LINK in tb:
+            dev["link"] = tb[D_LINK][0]
         if target:
             target = dict(target)
             target["allowed"] = list(target["allowed"])
@@ -837,6 +843,8 @@ class Gen:
         if r.random() < 0.05:
             t.append((D_MSS, u16(r.choice((0, 1, 2, 535, 536, 1380,
                                            65535)))))
+        if r.random() < 0.03:
+            t.append((D_LINK, bytes([r.choice((0, 0, 1, 2, 255))])))
         if r.random() < 0.7:
             t.append(self.peer(dev))
         if r.random() < 0.01:
@@ -1078,6 +1086,10 @@ def regress_cases(name, gen, busy):
         ("MSS clamp 535", sel + [(D_MSS, u16(535))], {EINVAL}),
         ("MSS clamp 2", sel + [(D_MSS, u16(2))], {EINVAL}),
         ("MSS clamp auto", sel + [(D_MSS, u16(1))], 0),
+        ("link state 2", sel + [(D_LINK, bytes([2]))], {ERANGE}),
+        ("a 2-byte link state", sel + [(D_LINK, u16(1))], {EINVAL}),
+        ("link state session", sel + [(D_LINK, bytes([1]))], 0),
+        ("link state up", sel + [(D_LINK, bytes([0]))], 0),
         ("a 4-byte cipher", sel + [(D_CIPHER, u32(1))], {EINVAL}),
         ("endpoint port 0", peer((P_EP4, bytes(4)), (P_EPPORT, u16(0))),
          {ERANGE}),
@@ -1206,7 +1218,8 @@ def fuzz(args):
         # the sender may read nothing: model fresh devices, unused
         devs = {socket.if_nametoindex(n): {
             "ifindex": socket.if_nametoindex(n), "ifname": n, "pub": None,
-            "port": 0, "cipher": 1, "mss": 0, "peer": None, "up": False}
+            "port": 0, "cipher": 1, "mss": 0, "link": 0, "peer": None,
+            "up": False}
             for n in names}
     else:
         devs = read_devices(sock)

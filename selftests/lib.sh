@@ -395,12 +395,15 @@ site_tunnel()
 	_t ip -n "$ns" route add "10.$p.0.0/24" dev ptun0
 }
 
-# sites_setup OUTER_FAMILY [CIPHER]: the two sites above, whose tunnel
-# runs over outer IPv4 (OUTER_FAMILY 4) or IPv6 (6), both ends with CIPHER
-# (default: the module's default). Non-zero if anything failed.
+# sites_setup OUTER_FAMILY [CIPHER [SET-ARGS...]]: the two sites above,
+# whose tunnel runs over outer IPv4 (OUTER_FAMILY 4) or IPv6 (6), both ends
+# with CIPHER (default, or "": the module's default) and SET-ARGS, more
+# "ptun set" keywords for both. Non-zero if anything failed.
 sites_setup()
 {
 	local family=$1 cipher=${2:-} n ep
+
+	shift $(($# < 2 ? $# : 2))
 
 	ns_add sa && ns_add sb || return 1
 	_t ip link add wan0 netns sa type veth peer name wan0 netns sb || return 1
@@ -415,8 +418,8 @@ sites_setup()
 		else
 			ep="${SITE_V4[3 - n]}:$PTUN_PORT"
 		fi
-		site_tunnel "${SITE_NS[n]}" "$n" "$ep" ${cipher:+cipher "$cipher"} ||
-			return 1
+		site_tunnel "${SITE_NS[n]}" "$n" "$ep" \
+			${cipher:+cipher "$cipher"} "$@" || return 1
 	done
 }
 
@@ -444,8 +447,8 @@ sites_teardown()
 	ip netns del sb 2>/dev/null
 }
 
-# carrier_is NS DEV 0|1: DEV's carrier in NS is as given. A device created
-# with carrier_follows_session has a carrier only while it has a session:
+# carrier_is NS DEV 0|1: DEV's carrier in NS is as given. A device in link
+# state session has a carrier only while it has a session:
 # the stack drops what is sent while it is off, so a test that wants its
 # first packets through waits for it.
 carrier_is()

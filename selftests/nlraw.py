@@ -44,7 +44,7 @@ PTUN_CMD_SET_DEVICE = 2
 DEVICE = {
     "ifindex": 1, "ifname": 2, "private_key": 3, "public_key": 4,
     "listen_port": 5, "cipher": 6, "flags": 7, "peer": 8, "stats": 9,
-    "mss_clamp": 10,
+    "mss_clamp": 10, "module_version": 11, "link_state": 12,
 }
 PEER = {
     "public_key": 1, "preshared_key": 2, "flags": 3, "endpoint_ipv4": 4,

@@ -197,7 +197,7 @@ quick_run "up sa by name" sa up ptun0
 quick_run "up sb by path" sb up "$SB_CONF"
 expected=$(jq -n -S -c --arg self "$(cat "$TMP/site1.pub")" --arg peer "$(cat "$TMP/site2.pub")" '{
 	ifname: "ptun0", public_key: $self, listen_port: 51820, cipher: "aes-256-gcm",
-	mss_clamp: "off",
+	mss_clamp: "off", link_state: "up",
 	peer: { public_key: $peer, preshared_key: false, endpoint: "192.0.2.2:51820",
 		endpoints: [{ endpoint: "192.0.2.2:51820", state: "active" }],
 		failover_timeout: 5, failback_interval: 60,

@@ -8,7 +8,8 @@
 #  1. The spec passes the genetlink-c schema, and the policies the module
 #     registered match it (selftests/ynlpolicy.py on nlctrl's getpolicy).
 #  2. Two sites, their devices made by ip, configured only by cli.py
-#     set-device (keys, port, cipher, MSS clamp, peer with preshared key,
+#     set-device (keys, port, cipher, MSS clamp, link state, peer with
+#     preshared key,
 #     IPv4 and IPv6 endpoints, keepalive, allowed IPs as a multi-attr nest):
 #     get-device as do (by name and by index) and as dump say what
 #     "ptun show --json" says.
@@ -67,6 +68,7 @@ same()
 	    "public_key": b64(got["public-key"]) if "public-key" in got else None,
 	    "listen_port": got["listen-port"], "cipher": got["cipher"],
 	    "mss_clamp": mss.get(got["mss-clamp"], str(got["mss-clamp"])),
+	    "link_state": got["link-state"],
 	    "peer": None,
 	    "stats": {
 	        "rx_packets": st["rx-packets"], "rx_bytes": st["rx-bytes"],
@@ -159,10 +161,10 @@ check "cli.py set-device: sa, IPv4 endpoint, chacha20, mss-clamp auto" \
 	\"persistent-keepalive\": 120,
 	\"allowed-ips\": {\"allowed-ip\": [$aips1]}}}"
 ifindex=$(ip -n sb -o link show ptun0 | cut -d: -f1)
-check "cli.py set-device: sb by ifindex, IPv6 endpoint, mss-clamp 1300" \
+check "cli.py set-device: sb by ifindex, IPv6 endpoint, mss-clamp 1300, link-state session" \
 	ynl sb --do set-device --json "{\"ifindex\": $ifindex,
 	\"private-key\": \"$k2\", \"listen-port\": $PTUN_PORT,
-	\"cipher\": 2, \"mss-clamp\": 1300,
+	\"cipher\": 2, \"mss-clamp\": 1300, \"link-state\": \"session\",
 	\"peer\": {\"public-key\": \"$p1\", \"preshared-key\": \"$psk\",
 	\"endpoint-ipv6\": \"20010db8000100000000000000000001\",
 	\"endpoint-port\": $PTUN_PORT,
@@ -175,6 +177,9 @@ check "cli.py get-device (do, by index), IPv6 endpoint: the same" \
 	same sb "$TMP/get-sb.json"
 ynl sb --dump get-device > "$TMP/dump-sb.json" 2>&1
 check "cli.py get-device (dump): the same" same sb "$TMP/dump-sb.json"
+check_eq "cli.py reads link-state session on sb" session \
+	"$("$PYTHON" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["link-state"])' "$TMP/get-sb.json")"
 
 # 3. Traffic over the tunnel cli.py configured
 for n in 1 2; do
@@ -182,6 +187,8 @@ for n in 1 2; do
 	ip -n "$ns" addr add "10.10.0.$n/32" peer "10.10.0.$p/32" dev ptun0 &&
 	ip -n "$ns" link set ptun0 up
 done
+# sb, in link state session, connects by itself once up
+check "sb gets a carrier (a session)" wait_carrier sb ptun0
 ping_ok sa 10.10.0.2
 ynl sa --do get-device --json '{"ifname": "ptun0"}' > "$TMP/get-sa.json" 2>&1
 check "after traffic: cli.py get-device still says what ptun show says" \
@@ -214,6 +221,10 @@ out=$(ynl sb --do set-device --json '{"ifname": "ptun0", "cipher": 7}' 2>&1)
 check_eq "cipher 7: cli.py fails" 1 "$?"
 check_match "cipher 7: the policy's extack (range, the attribute)" \
 	"extack: .*'bad-attr': '.cipher'" "${out//$'\n'/ }"
+out=$(ynl sb --do set-device --json '{"ifname": "ptun0", "link-state": 2}' 2>&1)
+check_eq "link-state 2: cli.py fails" 1 "$?"
+check_match "link-state 2: the policy's extack (range, the attribute)" \
+	"extack: .*'bad-attr': '.link-state'" "${out//$'\n'/ }"
 out=$(ynl sb --do set-device --json "{\"ifname\": \"ptun0\", \"peer\": {
 	\"public-key\": \"$p1\", \"allowed-ips\": {\"allowed-ip\": [$(ip4 0a020001 24)]}}}" 2>&1)
 check_eq "host bits below the prefix: cli.py fails" 1 "$?"

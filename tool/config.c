@@ -419,6 +419,7 @@ static const struct {
 	[SET_PRIVATE_KEY_TEXT] = { "private-key", "PrivateKey", true },
 	[SET_PRESHARED_KEY_TEXT] = { "preshared-key", "PresharedKey", true },
 	[SET_MSS_CLAMP] = { "mss-clamp", "MssClamp", true },
+	[SET_LINK_STATE] = { "link-state", "LinkState", true },
 };
 
 const char *config_keyword(enum ptun_setting setting, bool file)
@@ -524,6 +525,12 @@ int config_apply(struct ptun_device *dev, enum ptun_setting setting,
 		dev->args.mss_clamp = arg;
 		dev->has |= DEV_HAS_MSS_CLAMP;
 		if (parse_mss_clamp(arg, &dev->mss_clamp, &why))
+			goto bad_value;
+		return 0;
+	case SET_LINK_STATE:
+		dev->args.link_state = arg;
+		dev->has |= DEV_HAS_LINK_STATE;
+		if (parse_link_state(arg, &dev->link_state, &why))
 			goto bad_value;
 		return 0;
 	case SET_COUNT:

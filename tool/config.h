@@ -24,6 +24,7 @@ enum {
 	DEV_HAS_PEER		= 1U << 6,
 	DEV_HAS_STATS		= 1U << 7,
 	DEV_HAS_MSS_CLAMP	= 1U << 8,
+	DEV_HAS_LINK_STATE	= 1U << 9,
 };
 
 enum {
@@ -47,6 +48,7 @@ enum ptun_setting {
 	SET_LISTEN_PORT,
 	SET_CIPHER,
 	SET_MSS_CLAMP,
+	SET_LINK_STATE,
 	SET_PEER,
 	SET_REMOVE_PEER,
 	SET_PRESHARED_KEY,		/* a key file */
@@ -70,6 +72,7 @@ struct ptun_set_args {
 	const char *listen_port;
 	const char *cipher;
 	const char *mss_clamp;
+	const char *link_state;
 	const char *peer;
 	const char *preshared_key;
 	const char *endpoint;
@@ -128,6 +131,7 @@ struct ptun_device {
 	uint16_t listen_port;
 	uint16_t cipher;
 	uint16_t mss_clamp;		/* PTUN_A_DEVICE_MSS_CLAMP */
+	uint8_t link_state;		/* enum ptun_link_state */
 	uint32_t flags;			/* enum ptun_device_flag */
 	struct ptun_peer peer;
 	uint64_t stats[PTUN_A_STATS_MAX + 1];	/* by PTUN_A_STATS_* */

@@ -47,7 +47,7 @@ static const char *const failover_reason_names[] = {
 /* by bit number of enum ptun_config_change */
 static const char *const change_names[] = {
 	"keys", "peer", "endpoint", "allowed-ips", "listen-port", "cipher",
-	"keepalive", "mss-clamp",
+	"keepalive", "mss-clamp", "link-state",
 };
 
 struct monitor {

@@ -132,6 +132,32 @@ const char *cipher_name(uint16_t cipher)
 	return cipher_names[cipher];
 }
 
+static const char *const link_state_names[] = {
+	[PTUN_LINK_STATE_UP] = "up",
+	[PTUN_LINK_STATE_SESSION] = "session",
+};
+
+int parse_link_state(const char *s, uint8_t *state, const char **why)
+{
+	uint8_t i;
+
+	for (i = 0; i < ARRAY_SIZE(link_state_names); i++) {
+		if (!strcmp(s, link_state_names[i])) {
+			*state = i;
+			return 0;
+		}
+	}
+	*why = "expected 'up' or 'session'";
+	return -1;
+}
+
+const char *link_state_name(uint8_t state)
+{
+	if (state >= ARRAY_SIZE(link_state_names))
+		return NULL;
+	return link_state_names[state];
+}
+
 int parse_mss_clamp(const char *s, uint16_t *clamp, const char **why)
 {
 	unsigned long v;

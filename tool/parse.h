@@ -50,6 +50,10 @@ int parse_mss_clamp(const char *s, uint16_t *clamp, const char **why);
 /* the text parse_mss_clamp() reads back; buf holds at least 8 bytes */
 const char *format_mss_clamp(char *buf, size_t size, uint16_t clamp);
 const char *cipher_name(uint16_t cipher);
+/* "up" or "session": PTUN_A_DEVICE_LINK_STATE */
+int parse_link_state(const char *s, uint8_t *state, const char **why);
+/* its name, or NULL for a value this ptun does not know */
+const char *link_state_name(uint8_t state);
 int parse_cidr(const char *s, size_t len, struct ptun_cidr *cidr,
 	       const char **why);
 int parse_endpoint(const char *s, struct ptun_endpoint *ep,

@@ -282,6 +282,11 @@ static void build_request(struct nlmsghdr *nlh, const struct ptun_device *dev,
 		a = put_u16(nlh, PTUN_A_DEVICE_MSS_CLAMP, dev->mss_clamp);
 		MAP(map, a, dev, SET_MSS_CLAMP, dev->args.mss_clamp);
 	}
+	if (dev->has & DEV_HAS_LINK_STATE) {
+		a = put(nlh, PTUN_A_DEVICE_LINK_STATE, sizeof(dev->link_state),
+			&dev->link_state);
+		MAP(map, a, dev, SET_LINK_STATE, dev->args.link_state);
+	}
 	if (dev->has & DEV_HAS_FLAGS && !ck->cont) {
 		a = put(nlh, PTUN_A_DEVICE_FLAGS, sizeof(dev->flags),
 			&dev->flags);

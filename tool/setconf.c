@@ -348,6 +348,7 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 	const struct ptun_peer *wp = &want->peer;
 	bool cur_peer, same_key;
 	uint16_t port, cipher, clamp;
+	uint8_t link_state;
 	int ret = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -387,6 +388,15 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 	    (mode == CONF_SYNC && clamp != cur->mss_clamp)) {
 		req->has |= DEV_HAS_MSS_CLAMP;
 		req->mss_clamp = clamp;
+	}
+
+	link_state = want->has & DEV_HAS_LINK_STATE ? want->link_state :
+		     PTUN_LINK_STATE_UP;
+	if (mode == CONF_SET || (mode == CONF_ADD &&
+				 (want->has & DEV_HAS_LINK_STATE)) ||
+	    (mode == CONF_SYNC && link_state != cur->link_state)) {
+		req->has |= DEV_HAS_LINK_STATE;
+		req->link_state = link_state;
 	}
 
 	cur_peer = cur && (cur->has & DEV_HAS_PEER);

@@ -264,6 +264,12 @@ static int parse_device(const struct nlmsghdr *nlh, struct ptun_device *dev)
 			dev->mss_clamp = mnl_attr_get_u16(attr);
 			dev->has |= DEV_HAS_MSS_CLAMP;
 			break;
+		case PTUN_A_DEVICE_LINK_STATE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			dev->link_state = mnl_attr_get_u8(attr);
+			dev->has |= DEV_HAS_LINK_STATE;
+			break;
 		case PTUN_A_DEVICE_STATS:
 			ret = parse_stats(attr, dev);
 			if (ret)
@@ -443,6 +449,17 @@ static void format_cipher(char *buf, size_t size, const struct ptun_device *dev)
 		snprintf(buf, size, "unknown (%u)", dev->cipher);
 }
 
+static const char *format_link_state(char *buf, size_t size, uint8_t state)
+{
+	const char *name = link_state_name(state);
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "unknown (%u)", state);
+	return buf;
+}
+
 static const char *candidate_state(uint8_t state)
 {
 	switch (state) {
@@ -538,6 +555,9 @@ static void print_human(const struct ptun_device *dev)
 	if (dev->mss_clamp != PTUN_MSS_CLAMP_OFF)
 		printf("  mss clamp: %s\n",
 		       format_mss_clamp(buf, sizeof(buf), dev->mss_clamp));
+	if (dev->link_state != PTUN_LINK_STATE_UP)
+		printf("  link-state: %s\n",
+		       format_link_state(buf, sizeof(buf), dev->link_state));
 
 	if (!(dev->has & DEV_HAS_PEER)) {
 		print_stats(dev);
@@ -674,6 +694,8 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 		json_string(j, cipher ? cipher : "unknown");
 	json_key(j, "mss_clamp");
 	json_string(j, format_mss_clamp(buf, sizeof(buf), dev->mss_clamp));
+	json_key(j, "link_state");
+	json_string(j, link_state_name(dev->link_state) ?: "unknown");
 	json_key(j, "peer");
 	if (dev->has & DEV_HAS_PEER)
 		print_json_peer(j, &dev->peer);
@@ -708,6 +730,7 @@ enum field_kind {
 	F_LISTEN_PORT,
 	F_CIPHER,
 	F_MSS_CLAMP,
+	F_LINK_STATE,
 	F_PEER,
 	F_PRESHARED_KEY,
 	F_ENDPOINT,
@@ -734,6 +757,7 @@ static const struct field fields[] = {
 	{ "listen-port", F_LISTEN_PORT, 0 },
 	{ "cipher", F_CIPHER, 0 },
 	{ "mss-clamp", F_MSS_CLAMP, 0 },
+	{ "link-state", F_LINK_STATE, 0 },
 	{ "peer", F_PEER, 0 },
 	{ "preshared-key", F_PRESHARED_KEY, 0 },
 	{ "endpoint", F_ENDPOINT, 0 },
@@ -807,6 +831,10 @@ static void print_field(const struct ptun_device *dev, const struct field *f)
 	case F_MSS_CLAMP:
 		printf("%s\n", format_mss_clamp(buf, sizeof(buf),
 						dev->mss_clamp));
+		break;
+	case F_LINK_STATE:
+		printf("%s\n", format_link_state(buf, sizeof(buf),
+						 dev->link_state));
 		break;
 	case F_PEER:
 		if (has_peer && (peer->has & PEER_HAS_PUBLIC_KEY))

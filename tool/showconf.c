@@ -25,8 +25,8 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 {
 	const struct ptun_peer *peer = &dev->peer;
 	char buf[PTUN_ADDR_STRLEN];
+	const char *cipher, *link_state;
 	char clamp[8];
-	const char *cipher;
 	size_t i;
 
 	fprintf(f, "[Interface]\n");
@@ -46,6 +46,12 @@ void conf_print(FILE *f, const struct ptun_device *dev)
 	if (dev->mss_clamp != PTUN_MSS_CLAMP_OFF)
 		fprintf(f, "MssClamp = %s\n",
 			format_mss_clamp(clamp, sizeof(clamp), dev->mss_clamp));
+	link_state = link_state_name(dev->link_state);
+	if (dev->link_state != PTUN_LINK_STATE_UP && link_state)
+		fprintf(f, "LinkState = %s\n", link_state);
+	else if (dev->link_state != PTUN_LINK_STATE_UP)
+		fprintf(f, "# LinkState: unknown to this ptun (%u)\n",
+			dev->link_state);
 
 	if (!(dev->has & DEV_HAS_PEER))
 		return;

@@ -182,6 +182,10 @@ fails "setconf: MssClamp below 536" "^ptun: <stdin>:2: invalid value '500' for M
 	sh -c "printf '[Interface]\nMssClamp = 500\n' | '$PTUN' setconf $DEV -"
 fails "set: mss-clamp names the bad value" "^ptun: invalid value 'big' for mss-clamp: not a segment size from 536 to 65535 bytes, 'auto' or 'off'$" \
 	"$PTUN" set $DEV mss-clamp big
+fails "set: link-state names the bad value" "^ptun: invalid value 'down' for link-state: expected 'up' or 'session'$" \
+	"$PTUN" set $DEV link-state down
+fails "setconf: LinkState names the bad value" "^ptun: <stdin>:2: invalid value 'on' for LinkState: expected 'up' or 'session'$" \
+	sh -c "printf '[Interface]\nLinkState = on\n' | '$PTUN' setconf $DEV -"
 fails "setconf: a bad Endpoint candidate is named" "^ptun: <stdin>:3: invalid value '192.0.2.2:0' for Endpoint: port is not a number from 1 to 65535$" \
 	sh -c "printf '[Peer]\nPublicKey = $PUB\nEndpoint = 192.0.2.1:1,192.0.2.2:0\n' | '$PTUN' setconf $DEV -"
 fails "set: failover-timeout names the bad value" "^ptun: invalid value '-1' for failover-timeout: not a number of seconds from 1 to 65535, or 0 or 'default'$" \
@@ -211,12 +215,13 @@ result $? "show of a valid field gets as far as the kernel" "rc=$rc stderr='$err
 if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 	json=$("$TEST_MSG" sample json)
 	is "json: one object" object "$(printf '%s' "$json" | jq -r type)"
-	is "json: keys" '["cipher","ifindex","ifname","listen_port","mss_clamp","peer","public_key","stats"]' \
+	is "json: keys" '["cipher","ifindex","ifname","link_state","listen_port","mss_clamp","peer","public_key","stats"]' \
 		"$(printf '%s' "$json" | jq -c 'keys')"
 	is "json: peer keys" '["allowed_ips","endpoint","endpoints","failback_interval","failover_timeout","persistent_keepalive","preshared_key","public_key"]' \
 		"$(printf '%s' "$json" | jq -c '.peer | keys')"
 	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay rx_error src_not_allowed tx_error' \
 		"$(printf '%s' "$json" | jq -r '.stats.drops | keys | join(" ")')"
+	is "json: link state" session "$(printf '%s' "$json" | jq -r '.link_state')"
 	is "json: preshared key is a flag" true "$(printf '%s' "$json" | jq '.peer.preshared_key')"
 	is "json: allowed ips" '["10.0.0.0/24","fd00::/64"]' "$(printf '%s' "$json" | jq -c '.peer.allowed_ips')"
 	is "json: latest handshake in seconds" 1700000000 "$(printf '%s' "$json" | jq '.stats.latest_handshake')"
@@ -224,6 +229,12 @@ if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 	is "json: array for all" 'array 2' "$(printf '%s' "$json" | jq -r '"\(type) \(length)"')"
 	is "json: escaped name" 'ptun"1' "$(printf '%s' "$json" | jq -r '.[1].ifname')"
 	is "json: no peer is null" 'null null' "$(printf '%s' "$json" | jq -r '"\(.[1].peer) \(.[1].public_key)"')"
+	is "json: the default link state is there too" up "$(printf '%s' "$json" | jq -r '.[1].link_state')"
+	human=$("$TEST_MSG" sample human)
+	is "human: link-state only when not the default" 1 \
+		"$(printf '%s\n' "$human" | grep -c 'link-state')"
+	is "field: link-state of both devices" 'session up' \
+		"$("$TEST_MSG" sample link-state | tr '\n' ' ' | sed 's/ $//')"
 else
 	echo "ok $((n + 1)) json samples # SKIP needs tests/test_msg and jq"
 	n=$((n + 1))

@@ -346,8 +346,9 @@ static void device_as_kernel(struct ptun_device *cur, const char *text)
 	memset(cur, 0, sizeof(*cur));
 	strcpy(cur->ifname, "ptun0");
 	cur->has = DEV_HAS_IFINDEX | DEV_HAS_LISTEN_PORT | DEV_HAS_CIPHER |
-		   DEV_HAS_MSS_CLAMP | DEV_HAS_STATS;
+		   DEV_HAS_MSS_CLAMP | DEV_HAS_LINK_STATE | DEV_HAS_STATS;
 	cur->mss_clamp = d.mss_clamp;
+	cur->link_state = d.link_state;
 	if ((d.has & DEV_HAS_PRIVATE_KEY) && !key_is_zero(d.private_key)) {
 		key_public_from_private(cur->public_key, d.private_key);
 		cur->has |= DEV_HAS_PUBLIC_KEY;
@@ -372,7 +373,7 @@ static void device_as_kernel(struct ptun_device *cur, const char *text)
 
 #define BASE_CONF \
 	"[Interface]\nPrivateKey = " PRIV_B64 "\nListenPort = 51820\n" \
-	"Cipher = chacha20-poly1305\nMssClamp = auto\n\n" \
+	"Cipher = chacha20-poly1305\nMssClamp = auto\nLinkState = session\n\n" \
 	"[Peer]\nPublicKey = " PEER_B64 "\n" \
 	"PresharedKey = " PSK_B64 "\nEndpoint = 192.0.2.1:51821\n" \
 	"AllowedIPs = 10.0.0.0/24, fd00::/64\nPersistentKeepalive = 25\n"
@@ -401,12 +402,16 @@ static void test_setconf(void)
 	check(!request(CONF_SET, BASE_CONF, &cur, &b, &want, &req),
 	      "setconf: request built");
 	top_types(&b, types, sizeof(types));
-	check(!strcmp(types, "3 5 6 10 7 8"),
-	      "setconf: private key, port, cipher, MSS clamp, flags, peer (got %s)",
+	check(!strcmp(types, "3 5 6 10 12 7 8"),
+	      "setconf: private key, port, cipher, MSS clamp, link state, flags, peer (got %s)",
 	      types);
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_MSS_CLAMP);
 	check(a && mnl_attr_get_u16(a) == PTUN_MSS_CLAMP_AUTO,
 	      "setconf: MssClamp = auto");
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_LINK_STATE);
+	check(a && mnl_attr_get_payload_len(a) == 1 &&
+	      mnl_attr_get_u8(a) == PTUN_LINK_STATE_SESSION,
+	      "setconf: LinkState = session");
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_FLAGS);
 	check(a && mnl_attr_get_u32(a) == PTUN_DEVICE_F_REMOVE_PEER,
 	      "setconf: the peer is made anew (remove-peer)");
@@ -427,8 +432,11 @@ static void test_setconf(void)
 	check(!request(CONF_SET, "[Interface]\n", &cur, &b, &want, &req),
 	      "setconf: a file with nothing");
 	top_types(&b, types, sizeof(types));
-	check(!strcmp(types, "3 5 6 10 7"),
+	check(!strcmp(types, "3 5 6 10 12 7"),
 	      "setconf: nothing in the file resets everything (got %s)", types);
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_LINK_STATE);
+	check(a && mnl_attr_get_u8(a) == PTUN_LINK_STATE_UP,
+	      "setconf: no LinkState is link state up");
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_MSS_CLAMP);
 	check(a && mnl_attr_get_u16(a) == PTUN_MSS_CLAMP_OFF,
 	      "setconf: no MssClamp turns clamping off");
@@ -521,8 +529,8 @@ static void test_syncconf(void)
 	      "syncconf: several changes");
 	top_types(&b, types, sizeof(types));
 	peer_types(&b, ips, sizeof(ips));
-	check(!strcmp(types, "3 5 6 10 8") && !strcmp(ips, "4 6 7"),
-	      "syncconf: key, port, default cipher, clamp off, endpoint, keepalive off (got %s / %s)",
+	check(!strcmp(types, "3 5 6 10 12 8") && !strcmp(ips, "4 6 7"),
+	      "syncconf: key, port, default cipher, clamp off, link state up, endpoint, keepalive off (got %s / %s)",
 	      types, ips);
 	a = find(find(NULL, b.nlh, PTUN_A_DEVICE_PEER), NULL,
 		 PTUN_A_PEER_PERSISTENT_KEEPALIVE);
@@ -533,7 +541,7 @@ static void test_syncconf(void)
 	/* no ListenPort: the port the kernel has stays */
 	check(!request(CONF_SYNC,
 		       "[Interface]\nPrivateKey = " PRIV_B64 "\nCipher = chacha20-poly1305\n"
-		       "MssClamp = auto\n"
+		       "MssClamp = auto\nLinkState = session\n"
 		       "[Peer]\nPublicKey = " PEER_B64 "\nEndpoint = 192.0.2.1:51821\n"
 		       "AllowedIPs = 10.0.0.0/24, fd00::/64\nPersistentKeepalive = 25\n",
 		       &cur, &b, &want, &req) && conf_request_empty(&req),
@@ -545,6 +553,7 @@ static void test_syncconf(void)
 	check(!request(CONF_SYNC,
 		       "[Interface]\nPrivateKey = " PRIV_B64 "\nListenPort = 51820\n"
 		       "Cipher = chacha20-poly1305\nMssClamp = auto\n"
+		       "LinkState = session\n"
 		       "[Peer]\nPublicKey = " PEER2_B64 "\n"
 		       "AllowedIPs = 10.0.0.0/24\n", &cur, &b, &want, &req),
 	      "syncconf: another peer");
@@ -561,9 +570,9 @@ static void test_syncconf(void)
 		       &cur, &b, &want, &req), "syncconf: no peer");
 	top_types(&b, types, sizeof(types));
 	a = find(NULL, b.nlh, PTUN_A_DEVICE_PRIVATE_KEY);
-	check(!strcmp(types, "3 10 7") && a &&
+	check(!strcmp(types, "3 10 12 7") && a &&
 	      key_is_zero(mnl_attr_get_payload(a)),
-	      "syncconf: no peer, key or MssClamp in the file remove them (got %s)",
+	      "syncconf: no peer, key, MssClamp or LinkState in the file remove them (got %s)",
 	      types);
 	config_free(&req);
 	config_free(&want);
@@ -715,6 +724,7 @@ static void test_showconf(void)
 	      strstr(out, "ListenPort = 51820\n") &&
 	      strstr(out, "Cipher = chacha20-poly1305\n") &&
 	      strstr(out, "MssClamp = auto\n") &&
+	      strstr(out, "LinkState = session\n") &&
 	      strstr(out, "Endpoint = 192.0.2.1:51821\n") &&
 	      strstr(out, "PersistentKeepalive = 25\n"),
 	      "showconf: every setting and the comments");
@@ -730,6 +740,7 @@ static void test_showconf(void)
 	device_as_kernel(&back, text);
 	check(back.has == cur.has && back.listen_port == cur.listen_port &&
 	      back.cipher == cur.cipher && back.mss_clamp == cur.mss_clamp &&
+	      back.link_state == cur.link_state &&
 	      !memcmp(back.public_key, cur.public_key, PTUN_KEY_LEN) &&
 	      back.peer.has == cur.peer.has &&
 	      back.peer.flags == cur.peer.flags &&

@@ -191,8 +191,11 @@ static void test_partial_requests(void)
 	const char *clear[] = { "allowed-ips", "" };
 	const char *nopeer[] = { "persistent-keepalive", "off",
 				 "endpoint", "192.0.2.1:7" };
+	const char *session[] = { "link-state", "session" };
+	const char *up[] = { "link-state", "up" };
 	const char *none[] = { NULL };
 	const struct nlattr *peer, *ips, *a;
+	const struct arg_span *span;
 	struct ptun_device dev;
 	struct built b;
 
@@ -223,6 +226,26 @@ static void test_partial_requests(void)
 	check(!config(&dev, 0, none), "set: nothing but the interface");
 	build(&b, &dev);
 	check(!find(NULL, b.nlh, PTUN_A_DEVICE_PEER), "set: no empty peer nest");
+	check(!find(NULL, b.nlh, PTUN_A_DEVICE_LINK_STATE),
+	      "set: no link state unless given");
+	config_free(&dev);
+
+	check(!config(&dev, 2, session), "set: link-state session parses");
+	build(&b, &dev);
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_LINK_STATE);
+	check(a && mnl_attr_get_payload_len(a) == 1 &&
+	      mnl_attr_get_u8(a) == PTUN_LINK_STATE_SESSION,
+	      "set: link state u8 session");
+	span = a ? map_find(&b.map, offset_of(&b, a)) : NULL;
+	check(span && !strcmp(span->keyword, "link-state") &&
+	      !strcmp(span->arg, "session"), "extack: link-state");
+	config_free(&dev);
+
+	check(!config(&dev, 2, up), "set: link-state up parses");
+	build(&b, &dev);
+	a = find(NULL, b.nlh, PTUN_A_DEVICE_LINK_STATE);
+	check(a && mnl_attr_get_u8(a) == PTUN_LINK_STATE_UP,
+	      "set: link state u8 up");
 	config_free(&dev);
 }
 
@@ -350,6 +373,8 @@ static void fake_reply(char *buf, const char *ifname, uint32_t ifindex,
 	}
 	mnl_attr_put_u16(nlh, PTUN_A_DEVICE_LISTEN_PORT, full ? 51820 : 0);
 	mnl_attr_put_u16(nlh, PTUN_A_DEVICE_CIPHER, PTUN_CIPHER_AES_256_GCM);
+	mnl_attr_put_u8(nlh, PTUN_A_DEVICE_LINK_STATE,
+			full ? PTUN_LINK_STATE_SESSION : PTUN_LINK_STATE_UP);
 	stats = mnl_attr_nest_start(nlh, PTUN_A_DEVICE_STATS);
 	for (t = PTUN_A_STATS_RX_PACKETS; full && t <= PTUN_A_STATS_MAX; t++) {
 		mnl_attr_put(nlh, PTUN_A_STATS_PAD, 0, NULL);
@@ -403,6 +428,8 @@ static void test_reply_parsing(void)
 	check(dev->ifindex == 7 && !strcmp(dev->ifname, "ptun0") &&
 	      dev->listen_port == 51820 &&
 	      dev->cipher == PTUN_CIPHER_AES_256_GCM &&
+	      dev->link_state == PTUN_LINK_STATE_SESSION &&
+	      (dev->has & DEV_HAS_LINK_STATE) &&
 	      (dev->has & DEV_HAS_PUBLIC_KEY), "show: device attributes");
 	check(dev->stats[PTUN_A_STATS_RX_BYTES] == 1234567 &&
 	      dev->stats[PTUN_A_STATS_DROP_REPLAY] ==

@@ -180,6 +180,27 @@ static void test_ciphers(void)
 	      "cipher: names");
 }
 
+static void test_link_states(void)
+{
+	const char *why = NULL;
+	uint8_t s = 9;
+
+	check(!parse_link_state("up", &s, &why) && s == PTUN_LINK_STATE_UP,
+	      "link state: up");
+	check(!parse_link_state("session", &s, &why) &&
+	      s == PTUN_LINK_STATE_SESSION, "link state: session");
+	check(parse_link_state("down", &s, &why) && why &&
+	      !strcmp(why, "expected 'up' or 'session'"),
+	      "link state: down rejected, saying why");
+	check(parse_link_state("", &s, &why), "link state: empty rejected");
+	check(parse_link_state("1", &s, &why), "link state: numbers rejected");
+	check(parse_link_state("Session", &s, &why),
+	      "link state: case matters");
+	check(!strcmp(link_state_name(PTUN_LINK_STATE_SESSION), "session") &&
+	      !strcmp(link_state_name(PTUN_LINK_STATE_UP), "up") &&
+	      !link_state_name(2), "link state: names");
+}
+
 static int cidr_is(const char *text, uint16_t family, const char *addr,
 		   unsigned int prefix)
 {
@@ -455,6 +476,7 @@ int main(void)
 	test_x25519();
 	test_numbers();
 	test_ciphers();
+	test_link_states();
 	test_cidrs();
 	test_endpoints();
 	test_json();

@@ -27,9 +27,27 @@ enum ptun_cipher {
 	PTUN_CIPHER_MAX = (__PTUN_CIPHER_MAX - 1)
 };
 
-#define PTUN_MSS_CLAMP_OFF		0
-#define PTUN_MSS_CLAMP_AUTO		1
-#define PTUN_MSS_CLAMP_MIN		536
+#define PTUN_MSS_CLAMP_OFF	0
+#define PTUN_MSS_CLAMP_AUTO	1
+#define PTUN_MSS_CLAMP_MIN	536
+
+/**
+ * enum ptun_link_state - What a device's carrier follows (link-state).
+ * @PTUN_LINK_STATE_UP: The carrier is always on; a handshake starts when a
+ *   packet is to be sent (the default).
+ * @PTUN_LINK_STATE_SESSION: The carrier is on only while the device has a
+ *   session; the device starts a handshake by itself whenever it is up,
+ *   configured and has none, and rekeys an idle session before it expires.
+ */
+enum ptun_link_state {
+	PTUN_LINK_STATE_UP,
+	PTUN_LINK_STATE_SESSION,
+
+	/* private: */
+	__PTUN_LINK_STATE_MAX,
+	PTUN_LINK_STATE_MAX = (__PTUN_LINK_STATE_MAX - 1)
+};
+
 #define PTUN_ENDPOINT_NAME_MAX_LEN	255
 #define PTUN_ENDPOINTS_MAX		8
 #define PTUN_FAILOVER_TIMEOUT_DEFAULT	5
@@ -183,6 +201,7 @@ enum ptun_failover_reason {
  * @PTUN_CONFIG_CHANGED_CIPHER: The data cipher.
  * @PTUN_CONFIG_CHANGED_KEEPALIVE: The persistent keepalive interval.
  * @PTUN_CONFIG_CHANGED_MSS_CLAMP: The MSS clamp.
+ * @PTUN_CONFIG_CHANGED_LINK_STATE: The link state.
  */
 enum ptun_config_change {
 	PTUN_CONFIG_CHANGED_KEYS = 1,
@@ -193,9 +212,10 @@ enum ptun_config_change {
 	PTUN_CONFIG_CHANGED_CIPHER = 32,
 	PTUN_CONFIG_CHANGED_KEEPALIVE = 64,
 	PTUN_CONFIG_CHANGED_MSS_CLAMP = 128,
+	PTUN_CONFIG_CHANGED_LINK_STATE = 256,
 
 	/* private: */
-	PTUN_CONFIG_CHANGED_MASK = 255,
+	PTUN_CONFIG_CHANGED_MASK = 511,
 };
 
 enum ptun_device_attr {
@@ -211,6 +231,7 @@ enum ptun_device_attr {
 	PTUN_A_DEVICE_STATS,
 	PTUN_A_DEVICE_MSS_CLAMP,
 	PTUN_A_DEVICE_MODULE_VERSION,
+	PTUN_A_DEVICE_LINK_STATE,
 
 	__PTUN_A_DEVICE_MAX
 };
