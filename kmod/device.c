@@ -275,6 +275,7 @@ void ptun_device_set_link_state(struct ptun_device *ptun, u8 state)
 		/* a responder's unconfirmed session holds the carrier so long */
 		if (rcu_access_pointer(peer->sessions.next))
 			ptun_timers_unconfirmed(peer);
+		ptun_timers_idle_rekey(peer);
 		ptun_handshake_connect(peer);
 	} else {
 		timer_delete_sync(&peer->reconnect_timer);

@@ -246,10 +246,15 @@ void ptun_handshake_connect(struct ptun_peer *peer)
 		ptun_handshake_start(peer);
 }
 
+unsigned int ptun_handshake_rekey_after_time(void)
+{
+	return max(READ_ONCE(rekey_after_time), 1U);
+}
+
 void ptun_handshake_maybe_rekey(struct ptun_peer *peer,
 				const struct ptun_session *s, bool sending)
 {
-	u64 age = sending ? max(rekey_after_time, 1U) :
+	u64 age = sending ? ptun_handshake_rekey_after_time() :
 		  PTUN_REJECT_AFTER_TIME - PTUN_KEEPALIVE_TIMEOUT -
 		  PTUN_REKEY_TIMEOUT_MAX;
 
@@ -259,6 +264,28 @@ void ptun_handshake_maybe_rekey(struct ptun_peer *peer,
 	if (ptun_session_is_old(s, age) ||
 	    (sending && atomic64_read(&s->send_counter) >=
 			PTUN_REKEY_AFTER_MESSAGES))
+		ptun_handshake_start(peer);
+}
+
+/*
+ * No age check: the timer was armed for the current session's
+ * REKEY_AFTER_TIME, and the coarse clock may not quite have reached it.
+ * A session installed meanwhile re-armed the timer; one installed by the
+ * handshake started here re-arms it too.
+ */
+void ptun_handshake_rekey_idle(struct ptun_peer *peer)
+{
+	struct ptun_session *s;
+	bool initiator;
+
+	if (!ptun_device_follows_session(peer->ptun))
+		return;
+	s = ptun_session_tx_get(&peer->sessions);
+	if (!s)
+		return;
+	initiator = s->initiator;
+	ptun_session_put(s);
+	if (initiator)
 		ptun_handshake_start(peer);
 }
 
@@ -425,6 +452,7 @@ static void consume_response(struct ptun_device *ptun, struct ptun_peer *peer,
 	ptun_timers_any_received(peer);
 	ptun_timers_handshake_complete(peer);
 	ptun_timers_session_derived(peer);
+	ptun_timers_idle_rekey(peer);
 	/*
 	 * The responder sends nothing until our first data message confirms
 	 * the session: if nothing is waiting to go, a keepalive does it.

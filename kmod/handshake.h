@@ -53,6 +53,16 @@ void ptun_handshake_connect(struct ptun_peer *peer);
 void ptun_handshake_maybe_rekey(struct ptun_peer *peer,
 				const struct ptun_session *s, bool sending);
 
+/* Seconds after which the initiator of a session rekeys it. */
+unsigned int ptun_handshake_rekey_after_time(void);
+
+/*
+ * Any context; the idle rekey timer (timers.c) fired. In link state
+ * session, the initiator of the current session starts the next handshake
+ * although it sends nothing.
+ */
+void ptun_handshake_rekey_idle(struct ptun_peer *peer);
+
 /* Forgets sessions and handshake state, e.g. when a key changed. */
 void ptun_handshake_reset(struct ptun_peer *peer);
 

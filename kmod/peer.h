@@ -144,6 +144,7 @@ struct ptun_peer {
 	struct timer_list expiry_timer;
 	struct timer_list persistent_keepalive_timer;
 	struct timer_list reconnect_timer;
+	struct timer_list idle_rekey_timer;
 
 	struct rcu_head rcu;
 };

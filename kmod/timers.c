@@ -26,6 +26,14 @@
  * persistent_keepalive_timer  nothing sent or received for the configured
  *                             interval: send a keepalive to hold NAT
  *                             mappings open
+ * idle_rekey_timer            link state session only: the current session,
+ *                             which we initiated, is REKEY_AFTER_TIME old
+ *                             (rekey_after_time): start the next handshake
+ *                             even if nothing is being sent, so that an
+ *                             idle tunnel has a new session long before
+ *                             REJECT_AFTER_TIME ends the current one and
+ *                             its carrier never drops. The remaining 60 s
+ *                             leave room for the retransmissions
  *
  * The handlers run in softirq and only send keepalives or queue work.
  * ptun_timers_stop() shuts them down for good, so a late event on a
@@ -111,6 +119,14 @@ static void reconnect_expired(struct timer_list *t)
 		ptun_handshake_connect(peer);
 }
 
+static void idle_rekey_expired(struct timer_list *t)
+{
+	struct ptun_peer *peer = from_timer(peer, t, idle_rekey_timer);
+
+	if (running(peer))
+		ptun_handshake_rekey_idle(peer);
+}
+
 static void persistent_keepalive_expired(struct timer_list *t)
 {
 	struct ptun_peer *peer = from_timer(peer, t,
@@ -130,6 +146,7 @@ void ptun_timers_init(struct ptun_peer *peer)
 	timer_setup(&peer->persistent_keepalive_timer,
 		    persistent_keepalive_expired, 0);
 	timer_setup(&peer->reconnect_timer, reconnect_expired, 0);
+	timer_setup(&peer->idle_rekey_timer, idle_rekey_expired, 0);
 }
 
 void ptun_timers_stop(struct ptun_peer *peer)
@@ -140,6 +157,7 @@ void ptun_timers_stop(struct ptun_peer *peer)
 	timer_shutdown_sync(&peer->expiry_timer);
 	timer_shutdown_sync(&peer->persistent_keepalive_timer);
 	timer_shutdown_sync(&peer->reconnect_timer);
+	timer_shutdown_sync(&peer->idle_rekey_timer);
 }
 
 static void arm_persistent(struct ptun_peer *peer)
@@ -221,6 +239,34 @@ void ptun_timers_session_derived(struct ptun_peer *peer)
 {
 	arm_expiry(peer, ktime_get_coarse_boottime_ns() +
 			 (u64)ptun_session_reject_after_time() * NSEC_PER_SEC);
+}
+
+/*
+ * Armed from the current session's birth, not from now: the link state
+ * may become session when the session is already old.
+ */
+void ptun_timers_idle_rekey(struct ptun_peer *peer)
+{
+	u64 now = ktime_get_coarse_boottime_ns(), due;
+	unsigned long delay = 0;
+	struct ptun_session *s;
+	bool initiator;
+
+	if (!ptun_device_follows_session(peer->ptun))
+		return;
+	s = ptun_session_tx_get(&peer->sessions);
+	if (!s)
+		return;
+	initiator = s->initiator;
+	due = s->birth_ns +
+	      (u64)ptun_handshake_rekey_after_time() * NSEC_PER_SEC;
+	ptun_session_put(s);
+	/* only the initiator rekeys, so that both ends never race to */
+	if (!initiator)
+		return;
+	if (due > now)
+		delay = nsecs_to_jiffies(due - now);
+	mod_timer(&peer->idle_rekey_timer, jiffies + delay);
 }
 
 /* Configuration changed or the device came up: start right away. */

@@ -36,6 +36,12 @@ void ptun_timers_handshake_gave_up(struct ptun_peer *peer,
 void ptun_timers_unconfirmed(struct ptun_peer *peer);
 /* a new session was derived: schedules the erasure of old key material */
 void ptun_timers_session_derived(struct ptun_peer *peer);
+/*
+ * Link state session: our current session, if we initiated it, gets its
+ * successor at REKEY_AFTER_TIME even if nothing is sent. Called when we
+ * install a session as initiator and when the link state becomes session.
+ */
+void ptun_timers_idle_rekey(struct ptun_peer *peer);
 /* the persistent keepalive interval changed or the device came up */
 void ptun_timers_persistent_keepalive(struct ptun_peer *peer);
 

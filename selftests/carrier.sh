@@ -14,11 +14,15 @@
 #   +-----------------+      +-----------------+
 #
 # With the PTUN_DEBUG=1 module, test_reject_after_time shortens
-# REJECT_AFTER_TIME to CARRIER_REJECT seconds for the expiry checks.
+# REJECT_AFTER_TIME to CARRIER_REJECT seconds for the expiry checks, and
+# rekey_after_time REKEY_AFTER_TIME to CARRIER_REKEY seconds for the idle
+# check: an idle tunnel keeps its carrier over several session lifetimes,
+# as its initiator renews the session by itself (idle_rekey_timer).
 
 source "$(dirname "$0")/lib.sh"
 
 REJECT=${CARRIER_REJECT:-8}
+REKEY=${CARRIER_REKEY:-3}
 params=/sys/module/ptun/parameters
 debug=0
 debug_module_load && debug=1
@@ -159,6 +163,39 @@ if [ "$debug" = 1 ]; then
 	check_eq "the test sent no data (sa tx packets)" 0 \
 		"$(link_stats sa ptun0 | cut -d' ' -f3)"
 
+	# An idle, healthy tunnel (no traffic, no keepalive): the end that
+	# initiated the session renews it at REKEY_AFTER_TIME by itself, so
+	# the carrier stays up over several REJECT_AFTER_TIME periods.
+	check "REKEY_AFTER_TIME $REKEY s" \
+		eval "echo $REKEY > $params/rekey_after_time"
+	# sessions made from now on are renewed after REKEY s
+	check "sa goes down" ip -n sa link set ptun0 down
+	check "sa goes up" ip -n sa link set ptun0 up
+	check "sa has a new session" wait_carrier sa ptun0
+	check "sb has a new session" wait_carrier sb ptun0
+	nap 1
+	hs0=$(($(ctr sa handshakes) + $(ctr sb handshakes)))
+	ip -n sa monitor link > "$TMP/idle-sa.log" 2>&1 &
+	idle_sa=$!
+	ip -n sb monitor link > "$TMP/idle-sb.log" 2>&1 &
+	idle_sb=$!
+	sleep $((REJECT * 3))
+	kill "$idle_sa" "$idle_sb" 2>/dev/null
+	wait "$idle_sa" "$idle_sb" 2>/dev/null
+	hs1=$(($(ctr sa handshakes) + $(ctr sb handshakes)))
+	check "idle for $((REJECT * 3)) s: sa's carrier is up" carrier_is sa ptun0 1
+	check "idle: sb's carrier is up" carrier_is sb ptun0 1
+	check_eq "idle: ip monitor link saw no change of sa's ptun0" 0 \
+		"$(grep -c 'ptun0' "$TMP/idle-sa.log")"
+	check_eq "idle: ip monitor link saw no change of sb's ptun0" 0 \
+		"$(grep -c 'ptun0' "$TMP/idle-sb.log")"
+	check_ge "idle: the sessions were renewed (handshakes $hs0 -> $hs1)" \
+		$((hs0 + 2 * 3)) "$hs1"
+	check_eq "idle: the test sent no data (sa tx packets)" 0 \
+		"$(link_stats sa ptun0 | cut -d' ' -f3)"
+	diag "ip monitor link on sa while idle:"
+	sed 's/^/#   /' "$TMP/idle-sa.log"
+	echo 120 > "$params/rekey_after_time"
 	echo 180 > "$params/test_reject_after_time"
 else
 	skip "carrier goes when the session expires" \
