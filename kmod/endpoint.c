@@ -22,19 +22,30 @@
 #include "messages.h"
 #include "peer.h"
 
-static bool same_address(const struct ptun_endpoint *a,
-			 const struct ptun_endpoint *b)
+/*
+ * Two endpoints are the same peer address when family, address, port and,
+ * for IPv6, the scope agree: fe80::1 on one link is not fe80::1 on another.
+ * With @with_source the local address we send from must agree as well.
+ */
+bool ptun_endpoint_equal(const struct ptun_endpoint *a,
+			 const struct ptun_endpoint *b, bool with_source)
 {
 	if (a->addr.sa_family != b->addr.sa_family)
 		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
-		       a->addr4.sin_port == b->addr4.sin_port;
-	if (a->addr.sa_family == AF_INET6)
-		return ipv6_addr_equal(&a->addr6.sin6_addr,
+	switch (a->addr.sa_family) {
+	case AF_INET:
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       (!with_source || a->src4.s_addr == b->src4.s_addr);
+	case AF_INET6:
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr,
 				       &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_port == b->addr6.sin6_port;
-	return false;
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
+		       (!with_source || ipv6_addr_equal(&a->src6, &b->src6));
+	}
+	/* neither has an address */
+	return true;
 }
 
 static int find_locked(const struct ptun_peer *peer,
@@ -44,7 +55,7 @@ static int find_locked(const struct ptun_peer *peer,
 
 	lockdep_assert_held(&peer->endpoint_lock);
 	for (i = 0; i < peer->candidate_count; i++)
-		if (same_address(&peer->candidates[i], ep))
+		if (ptun_endpoint_equal(&peer->candidates[i], ep, false))
 			return i;
 	return -1;
 }

@@ -17,6 +17,8 @@
 struct ptun_endpoint;
 struct ptun_peer;
 
+bool ptun_endpoint_equal(const struct ptun_endpoint *a,
+			 const struct ptun_endpoint *b, bool with_source);
 void ptun_endpoint_init(struct ptun_peer *peer);
 void ptun_endpoint_stop(struct ptun_peer *peer);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool: link state, and the handshake and drop counters (the same as
- * PTUN_A_DEVICE_STATS) for `ethtool -S`, where monitoring agents that know
+ * ethtool: link state, and the handshake, drop and events-suppressed
+ * counters (the same as PTUN_A_DEVICE_STATS) for `ethtool -S`, where monitoring agents that know
  * nothing of ptun's netlink family read them. `ethtool -i` needs nothing
  * of ours: the core names the driver after the link kind.
  */
@@ -11,6 +11,7 @@
 #include <linux/string.h>
 
 #include "device.h"
+#include "events.h"
 #include "stats.h"
 
 /* Index i - PTUN_STATS_DROP_FIRST: the names `ptun show` prints. */
@@ -27,8 +28,8 @@ static const char ptun_drop_names[PTUN_STATS_NR_DROPS][ETH_GSTRING_LEN] = {
 	"drop_rx_error",
 };
 
-/* handshakes, then the drops */
-#define PTUN_ETHTOOL_NR_STATS	(1 + PTUN_STATS_NR_DROPS)
+/* handshakes, the drops, then the events the rate limit held back */
+#define PTUN_ETHTOOL_NR_STATS	(1 + PTUN_STATS_NR_DROPS + 1)
 
 static int get_sset_count(struct net_device *dev, int sset)
 {
@@ -39,11 +40,11 @@ static void get_strings(struct net_device *dev, u32 sset, u8 *data)
 {
 	if (sset != ETH_SS_STATS)
 		return;
-	memcpy(data, "handshakes", sizeof("handshakes"));
-	memset(data + sizeof("handshakes"), 0,
-	       ETH_GSTRING_LEN - sizeof("handshakes"));
-	memcpy(data + ETH_GSTRING_LEN, ptun_drop_names,
-	       sizeof(ptun_drop_names));
+	strscpy_pad((char *)data, "handshakes", ETH_GSTRING_LEN);
+	data += ETH_GSTRING_LEN;
+	memcpy(data, ptun_drop_names, sizeof(ptun_drop_names));
+	data += sizeof(ptun_drop_names);
+	strscpy_pad((char *)data, "events_suppressed", ETH_GSTRING_LEN);
 }
 
 static void get_ethtool_stats(struct net_device *dev,
@@ -54,6 +55,7 @@ static void get_ethtool_stats(struct net_device *dev,
 	ptun_stats_read(netdev_priv(dev), &snap);
 	data[0] = snap.handshakes;
 	memcpy(data + 1, snap.drops, sizeof(snap.drops));
+	data[1 + PTUN_STATS_NR_DROPS] = ptun_events_suppressed(netdev_priv(dev));
 }
 
 const struct ethtool_ops ptun_ethtool_ops = {

@@ -275,26 +275,6 @@ void ptun_peer_set_endpoint(struct ptun_peer *peer,
 }
 
 /* Same peer address and port, and with @local, same local address too. */
-static bool endpoint_eq(const struct ptun_endpoint *a,
-			const struct ptun_endpoint *b, bool local)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	switch (a->addr.sa_family) {
-	case AF_INET:
-		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
-		       (!local || a->src4.s_addr == b->src4.s_addr);
-	case AF_INET6:
-		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr,
-				       &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
-		       (!local || ipv6_addr_equal(&a->src6, &b->src6));
-	}
-	return true;
-}
-
 /*
  * An authenticated message from the peer came from @src: the endpoint
  * moves there. Listeners hear of it when the peer's address or port
@@ -305,10 +285,10 @@ void ptun_peer_roam(struct ptun_peer *peer, const struct ptun_endpoint *src)
 	struct ptun_endpoint old;
 
 	ptun_peer_get_endpoint(peer, &old);
-	if (endpoint_eq(&old, src, true))
+	if (ptun_endpoint_equal(&old, src, true))
 		return;
 	ptun_peer_set_endpoint(peer, src);
-	if (!endpoint_eq(&old, src, false))
+	if (!ptun_endpoint_equal(&old, src, false))
 		ptun_events_endpoint_changed(peer->ptun, &old, src);
 }
 

@@ -138,6 +138,15 @@ struct ptun_peer {
 	bool hs_reset;
 	struct work_struct initiate_work;
 
+	/*
+	 * Stamps (jiffies) the lazily armed timers check when they expire
+	 * (timers.c): data received and nothing sent since, data sent and
+	 * nothing received since (0: no such wait), and the last message
+	 * either way.
+	 */
+	unsigned long rx_unanswered;
+	unsigned long tx_unanswered;
+	unsigned long last_traffic;
 	struct timer_list retransmit_timer;
 	struct timer_list passive_keepalive_timer;
 	struct timer_list dead_session_timer;

@@ -13,6 +13,7 @@
 #define _PTUN_SESSION_H
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -31,8 +32,13 @@ struct ptun_session {
 	/* what the peer writes as receiver index, and what we write */
 	__le32 local_index;
 	__le32 remote_index;
-	atomic64_t send_counter;
-	struct ptun_replay replay;
+	/*
+	 * The sending CPU writes the counter for every packet, the
+	 * receiving one the replay window: lines of their own keep them
+	 * from bouncing between the two.
+	 */
+	atomic64_t send_counter ____cacheline_aligned_in_smp;
+	struct ptun_replay replay ____cacheline_aligned_in_smp;
 	/* ktime_get_coarse_boottime_ns() when the keys were derived */
 	u64 birth_ns;
 	bool initiator;

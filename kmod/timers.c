@@ -35,6 +35,13 @@
  *                             its carrier never drops. The remaining 60 s
  *                             leave room for the retransmissions
  *
+ * The passive keepalive, dead session and persistent keepalive timers
+ * follow the traffic, but the data path touches them only when they are
+ * idle: per packet it stamps when the condition began (or clears the
+ * stamp), and an expiring timer re-arms itself for the deadline the
+ * stamp gives if that is still ahead. That keeps the timer bases' locks
+ * out of the per-packet path.
+ *
  * The handlers run in softirq and only send keepalives or queue work.
  * ptun_timers_stop() shuts them down for good, so a late event on a
  * retired peer cannot re-arm them.
@@ -69,11 +76,44 @@ static void retransmit_expired(struct timer_list *t)
 		queue_work(ptun_wq, &peer->initiate_work);
 }
 
+/* A stamp of 0 means "not waiting": a jiffies value of 0 becomes 1. */
+static unsigned long stamp_now(void)
+{
+	return jiffies ?: 1;
+}
+
+static void stamp_clear(unsigned long *stamp)
+{
+	if (READ_ONCE(*stamp))
+		WRITE_ONCE(*stamp, 0);
+}
+
+/*
+ * A lazily armed @timer expired: true when what it waits for began at
+ * least @delay ago, the condition still holds and the peer still runs;
+ * otherwise it is re-armed for the deadline the stamp now gives.
+ */
+static bool lazy_due(struct ptun_peer *peer, struct timer_list *timer,
+		     unsigned long *stamp, unsigned long delay)
+{
+	unsigned long since = READ_ONCE(*stamp);
+
+	if (!since || !running(peer))
+		return false;
+	if (time_before(jiffies, since + delay)) {
+		mod_timer(timer, since + delay);
+		return false;
+	}
+	WRITE_ONCE(*stamp, 0);
+	return true;
+}
+
 static void passive_keepalive_expired(struct timer_list *t)
 {
 	struct ptun_peer *peer = from_timer(peer, t, passive_keepalive_timer);
 
-	if (running(peer))
+	if (lazy_due(peer, t, &peer->rx_unanswered,
+		     PTUN_KEEPALIVE_TIMEOUT * HZ))
 		ptun_send_keepalive(peer);
 }
 
@@ -81,7 +121,8 @@ static void dead_session_expired(struct timer_list *t)
 {
 	struct ptun_peer *peer = from_timer(peer, t, dead_session_timer);
 
-	if (running(peer))
+	if (lazy_due(peer, t, &peer->tx_unanswered,
+		     ptun_endpoint_dead_session_timeout(peer) * HZ))
 		ptun_handshake_start(peer);
 }
 
@@ -131,8 +172,14 @@ static void persistent_keepalive_expired(struct timer_list *t)
 {
 	struct ptun_peer *peer = from_timer(peer, t,
 					    persistent_keepalive_timer);
+	unsigned long interval = READ_ONCE(peer->keepalive) * HZ;
+	unsigned long next = READ_ONCE(peer->last_traffic) + interval;
 
-	if (running(peer) && READ_ONCE(peer->keepalive))
+	if (!interval || !running(peer))
+		return;
+	if (time_before(jiffies, next))
+		mod_timer(t, next);
+	else
 		ptun_send_keepalive(peer);
 }
 
@@ -160,17 +207,24 @@ void ptun_timers_stop(struct ptun_peer *peer)
 	timer_shutdown_sync(&peer->idle_rekey_timer);
 }
 
-static void arm_persistent(struct ptun_peer *peer)
+/* Anything was sent or received: the persistent keepalive waits on. */
+static void traffic(struct ptun_peer *peer)
 {
 	unsigned int interval = READ_ONCE(peer->keepalive);
+	unsigned long now = jiffies;
 
-	if (interval)
+	/* one write a jiffy, so that the line is not dirtied per packet */
+	if (READ_ONCE(peer->last_traffic) != now)
+		WRITE_ONCE(peer->last_traffic, now);
+	if (interval && !timer_pending(&peer->persistent_keepalive_timer))
 		mod_timer(&peer->persistent_keepalive_timer,
-			  jiffies + interval * HZ);
+			  now + interval * HZ);
 }
 
 void ptun_timers_data_sent(struct ptun_peer *peer)
 {
+	if (!READ_ONCE(peer->tx_unanswered))
+		WRITE_ONCE(peer->tx_unanswered, stamp_now());
 	if (!timer_pending(&peer->dead_session_timer))
 		mod_timer(&peer->dead_session_timer, jiffies +
 			  ptun_endpoint_dead_session_timeout(peer) * HZ);
@@ -178,12 +232,14 @@ void ptun_timers_data_sent(struct ptun_peer *peer)
 
 void ptun_timers_any_sent(struct ptun_peer *peer)
 {
-	timer_delete(&peer->passive_keepalive_timer);
-	arm_persistent(peer);
+	stamp_clear(&peer->rx_unanswered);
+	traffic(peer);
 }
 
 void ptun_timers_data_received(struct ptun_peer *peer)
 {
+	if (!READ_ONCE(peer->rx_unanswered))
+		WRITE_ONCE(peer->rx_unanswered, stamp_now());
 	if (!timer_pending(&peer->passive_keepalive_timer))
 		mod_timer(&peer->passive_keepalive_timer,
 			  jiffies + PTUN_KEEPALIVE_TIMEOUT * HZ);
@@ -191,8 +247,8 @@ void ptun_timers_data_received(struct ptun_peer *peer)
 
 void ptun_timers_any_received(struct ptun_peer *peer)
 {
-	timer_delete(&peer->dead_session_timer);
-	arm_persistent(peer);
+	stamp_clear(&peer->tx_unanswered);
+	traffic(peer);
 }
 
 void ptun_timers_handshake_initiated(struct ptun_peer *peer)
@@ -269,9 +325,17 @@ void ptun_timers_idle_rekey(struct ptun_peer *peer)
 	mod_timer(&peer->idle_rekey_timer, jiffies + delay);
 }
 
-/* Configuration changed or the device came up: start right away. */
+/*
+ * Configuration changed or the device came up: start right away, and
+ * count the new interval from now rather than from a pending deadline
+ * the old interval set.
+ */
 void ptun_timers_persistent_keepalive(struct ptun_peer *peer)
 {
-	if (running(peer) && READ_ONCE(peer->keepalive))
-		ptun_send_keepalive(peer);
+	unsigned int interval = READ_ONCE(peer->keepalive);
+
+	if (!running(peer) || !interval)
+		return;
+	mod_timer(&peer->persistent_keepalive_timer, jiffies + interval * HZ);
+	ptun_send_keepalive(peer);
 }

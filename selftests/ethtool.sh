@@ -3,7 +3,8 @@
 #
 # What tools that know nothing of ptun see: the device type in uevents
 # (udev, networkd), the driver and link state through ethtool, and the
-# handshake and drop counters through `ethtool -S`, equal to ptun show's.
+# handshake, drop and events-suppressed counters through `ethtool -S`,
+# equal to ptun show's.
 #
 #   +------ ns sa ------+                 +------ ns sb ------+
 #   | ptun0 10.10.0.1   |=== tunnel ======| ptun0 10.10.0.2   |
@@ -23,6 +24,7 @@ ptun_stats()
 {
 	ptun_in "$1" show ptun0 --json | jq -r '.stats |
 		"handshakes \(.handshakes)",
+		"events_suppressed \(.events_suppressed)",
 		(.drops | to_entries[] | "drop_\(.key) \(.value)")' | sort
 }
 

@@ -75,6 +75,7 @@ same()
 	        "tx_packets": st["tx-packets"], "tx_bytes": st["tx-bytes"],
 	        "handshakes": st["handshakes"],
 	        "latest_handshake": st["last-handshake"] // 10**9,
+	        "events_suppressed": st["events-suppressed"],
 	        "drops": {k[5:].replace("-", "_"): v for k, v in st.items()
 	                  if k.startswith("drop-")},
 	    },

@@ -710,6 +710,8 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 	json_u64_field(j, "tx_bytes", st[PTUN_A_STATS_TX_BYTES]);
 	json_u64_field(j, "handshakes", st[PTUN_A_STATS_HANDSHAKES]);
 	json_u64_field(j, "latest_handshake", handshake_secs(dev));
+	json_u64_field(j, "events_suppressed",
+		       st[PTUN_A_STATS_EVENTS_SUPPRESSED]);
 	json_key(j, "drops");
 	json_object_begin(j);
 	for (i = 0; i < N_DROPS; i++)

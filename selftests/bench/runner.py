@@ -417,6 +417,13 @@ def fmt(rec):
     return s
 
 
+def save(path, meta, runs):
+    """Writes the results so far, replacing the file at once."""
+    with open(path + ".tmp", "w", encoding="ascii") as f:
+        json.dump({"meta": meta, "runs": runs}, f)
+    os.replace(path + ".tmp", path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
@@ -469,12 +476,16 @@ def main():
                         # A server left in the middle of a test would
                         # refuse the next
                         g.start_server()
+            # Complete rounds survive a guest that dies later (QEMU's
+            # multi-threaded TCG now and then does, NOTES-vm.md).
+            meta["rounds_done"] = rnd
+            meta["runtime_s"] = round(time.time() - start)
+            save(a.out, meta, runs)
     finally:
         g.close()
     meta["runtime_s"] = round(time.time() - start)
     print(f"# measured in {meta['runtime_s']} s")
-    with open(a.out, "w", encoding="ascii") as f:
-        json.dump({"meta": meta, "runs": runs}, f)
+    save(a.out, meta, runs)
     bad = [c for c in COMPARATORS
            if not any(r["ok"] and r["comparator"] == c for r in runs)]
     if bad:

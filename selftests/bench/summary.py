@@ -180,6 +180,10 @@ def print_table(raw, table, ratios):
     print(f"ptun bench v2: Linux {meta['kernel']}, {meta['vcpus']} vCPUs, "
           f"{meta['rounds']} rounds, {meta['seconds']} s per run, "
           f"measured in {meta.get('runtime_s', '?')} s")
+    done = meta.get("rounds_done", meta["rounds"])
+    if done < meta["rounds"]:
+        print(f"  PARTIAL: the guest stopped after {done} of "
+              f"{meta['rounds']} rounds; the figures are those rounds'")
     for n, c in meta["crypto"].items():
         print(f"  crypto {n}: {c['driver']} (async {c['async']})")
     for w, title in WORKLOADS.items():
