@@ -275,17 +275,8 @@ void ptun_handshake_maybe_rekey(struct ptun_peer *peer,
  */
 void ptun_handshake_rekey_idle(struct ptun_peer *peer)
 {
-	struct ptun_session *s;
-	bool initiator;
-
-	if (!ptun_device_follows_session(peer->ptun))
-		return;
-	s = ptun_session_tx_get(&peer->sessions);
-	if (!s)
-		return;
-	initiator = s->initiator;
-	ptun_session_put(s);
-	if (initiator)
+	if (ptun_device_follows_session(peer->ptun) &&
+	    ptun_session_tx_initiated(&peer->sessions, NULL))
 		ptun_handshake_start(peer);
 }
 

@@ -317,6 +317,26 @@ struct ptun_session *ptun_session_tx_get(struct ptun_session_slots *slots)
 	return s;
 }
 
+/*
+ * Whether the current session is one we initiated, and if so when it was
+ * derived (@birth_ns, may be NULL): its initiator is the end that renews
+ * an idle session.
+ */
+bool ptun_session_tx_initiated(struct ptun_session_slots *slots,
+			       u64 *birth_ns)
+{
+	struct ptun_session *s = ptun_session_tx_get(slots);
+	bool initiated;
+
+	if (!s)
+		return false;
+	initiated = s->initiator;
+	if (birth_ns)
+		*birth_ns = s->birth_ns;
+	ptun_session_put(s);
+	return initiated;
+}
+
 /* The session a data message's receiver index names, referenced. */
 struct ptun_session *ptun_session_rx_get(struct ptun_session_slots *slots,
 					 __le32 index)

@@ -74,6 +74,8 @@ u64 ptun_session_expire(struct ptun_session_slots *slots);
 bool ptun_session_index_used(struct ptun_session_slots *slots, __le32 index);
 
 struct ptun_session *ptun_session_tx_get(struct ptun_session_slots *slots);
+bool ptun_session_tx_initiated(struct ptun_session_slots *slots,
+			       u64 *birth_ns);
 struct ptun_session *ptun_session_rx_get(struct ptun_session_slots *slots,
 					 __le32 index);
 bool ptun_session_next_counter(struct ptun_session *s, u64 *counter);

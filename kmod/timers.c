@@ -303,23 +303,14 @@ void ptun_timers_session_derived(struct ptun_peer *peer)
  */
 void ptun_timers_idle_rekey(struct ptun_peer *peer)
 {
-	u64 now = ktime_get_coarse_boottime_ns(), due;
+	u64 now = ktime_get_coarse_boottime_ns(), birth, due;
 	unsigned long delay = 0;
-	struct ptun_session *s;
-	bool initiator;
 
-	if (!ptun_device_follows_session(peer->ptun))
-		return;
-	s = ptun_session_tx_get(&peer->sessions);
-	if (!s)
-		return;
-	initiator = s->initiator;
-	due = s->birth_ns +
-	      (u64)ptun_handshake_rekey_after_time() * NSEC_PER_SEC;
-	ptun_session_put(s);
 	/* only the initiator rekeys, so that both ends never race to */
-	if (!initiator)
+	if (!ptun_device_follows_session(peer->ptun) ||
+	    !ptun_session_tx_initiated(&peer->sessions, &birth))
 		return;
+	due = birth + (u64)ptun_handshake_rekey_after_time() * NSEC_PER_SEC;
 	if (due > now)
 		delay = nsecs_to_jiffies(due - now);
 	mod_timer(&peer->idle_rekey_timer, jiffies + delay);
