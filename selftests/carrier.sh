@@ -140,14 +140,21 @@ check "sb goes down" ip -n sb link set ptun0 down
 check "sb goes up" ip -n sb link set ptun0 up
 check "sb's carrier comes back by itself after down/up" wait_carrier sb ptun0
 
-if [ "$debug" = 1 ]; then
-	# Short-lived sessions: sa resets so that both ends make new ones.
-	check "REJECT_AFTER_TIME $REJECT s" \
-		eval "echo $REJECT > $params/test_reject_after_time"
+# new_sessions: sa resets, so that both ends make new sessions, under
+# the session parameters set last
+new_sessions()
+{
 	check "sa goes down" ip -n sa link set ptun0 down
 	check "sa goes up" ip -n sa link set ptun0 up
 	check "sa has a new session" wait_carrier sa ptun0
 	check "sb has a new session" wait_carrier sb ptun0
+}
+
+if [ "$debug" = 1 ]; then
+	# Short-lived sessions
+	check "REJECT_AFTER_TIME $REJECT s" \
+		eval "echo $REJECT > $params/test_reject_after_time"
+	new_sessions
 	# the peer dies: the link stays up as long as the session lives
 	check "the path between the sites is cut" ip -n sb link set wan0 down
 	check "sa's carrier holds while its session lives" carrier_is sa ptun0 1
@@ -168,11 +175,7 @@ if [ "$debug" = 1 ]; then
 	# the carrier stays up over several REJECT_AFTER_TIME periods.
 	check "REKEY_AFTER_TIME $REKEY s" \
 		eval "echo $REKEY > $params/rekey_after_time"
-	# sessions made from now on are renewed after REKEY s
-	check "sa goes down" ip -n sa link set ptun0 down
-	check "sa goes up" ip -n sa link set ptun0 up
-	check "sa has a new session" wait_carrier sa ptun0
-	check "sb has a new session" wait_carrier sb ptun0
+	new_sessions
 	nap 1
 	hs0=$(($(ctr sa handshakes) + $(ctr sb handshakes)))
 	ip -n sa monitor link > "$TMP/idle-sa.log" 2>&1 &
