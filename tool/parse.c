@@ -107,6 +107,23 @@ int parse_keepalive(const char *s, uint16_t *secs, const char **why)
 	return 0;
 }
 
+/* The index of @s in a table of names (NULL entries never match), or -1 */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+static const char *name_at(const char *const *names, size_t n, size_t i)
+{
+	return i < n ? names[i] : NULL;
+}
+
+/* Index 0 is no cipher: it has no name. */
 static const char *const cipher_names[] = {
 	[PTUN_CIPHER_AES_256_GCM] = "aes-256-gcm",
 	[PTUN_CIPHER_CHACHA20_POLY1305] = "chacha20-poly1305",
@@ -114,22 +131,17 @@ static const char *const cipher_names[] = {
 
 int parse_cipher(const char *s, uint16_t *cipher)
 {
-	uint16_t i;
+	int i = name_index(cipher_names, ARRAY_SIZE(cipher_names), s);
 
-	for (i = 1; i < ARRAY_SIZE(cipher_names); i++) {
-		if (cipher_names[i] && !strcmp(s, cipher_names[i])) {
-			*cipher = i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*cipher = (uint16_t)i;
+	return 0;
 }
 
 const char *cipher_name(uint16_t cipher)
 {
-	if (cipher >= ARRAY_SIZE(cipher_names))
-		return NULL;
-	return cipher_names[cipher];
+	return name_at(cipher_names, ARRAY_SIZE(cipher_names), cipher);
 }
 
 static const char *const link_state_names[] = {
@@ -139,23 +151,19 @@ static const char *const link_state_names[] = {
 
 int parse_link_state(const char *s, uint8_t *state, const char **why)
 {
-	uint8_t i;
+	int i = name_index(link_state_names, ARRAY_SIZE(link_state_names), s);
 
-	for (i = 0; i < ARRAY_SIZE(link_state_names); i++) {
-		if (!strcmp(s, link_state_names[i])) {
-			*state = i;
-			return 0;
-		}
+	if (i < 0) {
+		*why = "expected 'up' or 'session'";
+		return -1;
 	}
-	*why = "expected 'up' or 'session'";
-	return -1;
+	*state = (uint8_t)i;
+	return 0;
 }
 
 const char *link_state_name(uint8_t state)
 {
-	if (state >= ARRAY_SIZE(link_state_names))
-		return NULL;
-	return link_state_names[state];
+	return name_at(link_state_names, ARRAY_SIZE(link_state_names), state);
 }
 
 int parse_mss_clamp(const char *s, uint16_t *clamp, const char **why)
