@@ -211,10 +211,12 @@ setup()
 # for timestamps for the whole run keeps the key on, so nothing is patched.
 "$PYTHON" -c 'import signal, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP, not in Python 3.11
 signal.pause()' &
 stamp_holder=$!
 exit_hooks+=("kill $stamp_holder")
+sleep 1
+kill -0 "$stamp_holder" 2>/dev/null || die "no socket holds receive timestamps on"
 
 start=$SECONDS
 setup
