@@ -342,6 +342,17 @@ static void req_private_key(enum conf_mode mode, struct ptun_device *req,
 	memcpy(req->private_key, want->private_key, PTUN_KEY_LEN);
 }
 
+/*
+ * Whether a device setting with a default goes into the request: always
+ * for setconf (the file replaces everything), when the file gives it for
+ * addconf, when it differs from the kernel's for syncconf.
+ */
+static bool send_setting(enum conf_mode mode, bool given, bool differs)
+{
+	return mode == CONF_SET || (mode == CONF_ADD && given) ||
+	       (mode == CONF_SYNC && differs);
+}
+
 int conf_request(enum conf_mode mode, const struct ptun_device *want,
 		 const struct ptun_device *cur, struct ptun_device *req)
 {
@@ -373,28 +384,25 @@ int conf_request(enum conf_mode mode, const struct ptun_device *want,
 
 	cipher = want->has & DEV_HAS_CIPHER ? want->cipher :
 		 PTUN_CIPHER_AES_256_GCM;
-	if (mode == CONF_SET || (mode == CONF_ADD &&
-				 (want->has & DEV_HAS_CIPHER)) ||
-	    (mode == CONF_SYNC && (!(cur->has & DEV_HAS_CIPHER) ||
-				   cipher != cur->cipher))) {
+	if (send_setting(mode, want->has & DEV_HAS_CIPHER,
+			 cur && (!(cur->has & DEV_HAS_CIPHER) ||
+				 cipher != cur->cipher))) {
 		req->has |= DEV_HAS_CIPHER;
 		req->cipher = cipher;
 	}
 
 	clamp = want->has & DEV_HAS_MSS_CLAMP ? want->mss_clamp :
 		PTUN_MSS_CLAMP_OFF;
-	if (mode == CONF_SET || (mode == CONF_ADD &&
-				 (want->has & DEV_HAS_MSS_CLAMP)) ||
-	    (mode == CONF_SYNC && clamp != cur->mss_clamp)) {
+	if (send_setting(mode, want->has & DEV_HAS_MSS_CLAMP,
+			 cur && clamp != cur->mss_clamp)) {
 		req->has |= DEV_HAS_MSS_CLAMP;
 		req->mss_clamp = clamp;
 	}
 
 	link_state = want->has & DEV_HAS_LINK_STATE ? want->link_state :
 		     PTUN_LINK_STATE_UP;
-	if (mode == CONF_SET || (mode == CONF_ADD &&
-				 (want->has & DEV_HAS_LINK_STATE)) ||
-	    (mode == CONF_SYNC && link_state != cur->link_state)) {
+	if (send_setting(mode, want->has & DEV_HAS_LINK_STATE,
+			 cur && link_state != cur->link_state)) {
 		req->has |= DEV_HAS_LINK_STATE;
 		req->link_state = link_state;
 	}
