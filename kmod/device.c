@@ -234,6 +234,15 @@ static int ptun_newlink(struct net *src_net, struct net_device *dev,
 	ret = register_netdevice(dev);
 	if (ret)
 		return ret;
+	/*
+	 * Threaded NAPI by default: decryption then runs in a kthread the
+	 * scheduler places beside the softirq that receives the datagrams,
+	 * instead of after it on the same CPU (docs/DATAPATH.md). After
+	 * registration, since the thread is named after the device. Without
+	 * the thread the device still works, polling in softirq.
+	 */
+	if (dev_set_threaded(dev, true))
+		netdev_warn(dev, "no NAPI thread, decrypting in softirq\n");
 	list_add(&ptun->list, &ptun_device_list);
 	return 0;
 }

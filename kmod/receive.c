@@ -8,13 +8,14 @@
  * The device's NAPI instance drains that queue in order: it opens each
  * message in place and hands the inner packet to GRO. One consumer keeps
  * the peer's packets in the order they arrived, whichever CPU received
- * them. It polls in the softirq of the CPU that received the datagrams,
- * in turn with the receive path that queues them, so the queue stays
- * short and an overloaded receiver slows its senders instead of
- * overflowing. `echo 1 > /sys/class/net/DEV/threaded` moves the polls to
- * a kthread the scheduler may place on an idle CPU: decryption then runs
- * beside the receive path, at the price of a queue that fills (and
- * drops, as rx_error) when the kthread gets less CPU than the senders.
+ * them. The NAPI is threaded (device.c): decryption and inner delivery
+ * run in the device's kthread, which the scheduler places beside the
+ * softirq that receives and queues the datagrams, so that receiving,
+ * decrypting and the sender's encryption (inline) form a pipeline over
+ * two CPUs instead of one chain on one. When that kthread gets less CPU
+ * than the senders the queue fills and drops, counted as rx-error.
+ * `echo 0 > /sys/class/net/DEV/threaded` polls in the receiving softirq
+ * instead, in turn with the path that queues: one CPU, a short queue.
  *
  * Nothing an unauthenticated packet says changes any state: the replay
  * window, the session slots and the peer's endpoint move only after the

@@ -3,7 +3,8 @@
 #
 # Traffic through the tunnel: inner IPv4 and IPv6 over outer IPv4 and
 # IPv6, both directions, ping and TCP (iperf3), with the counters, the
-# handshake state and the endpoint that go with it; then both ciphers.
+# handshake state and the endpoint that go with it; then both ciphers,
+# and the NAPI polls in their kthread (the default) and in softirq.
 #
 #         LAN 10.1.0.1/24 (lan0)              LAN 10.2.0.1/24 (lan0)
 #   +---------- ns sa ----------+        +---------- ns sb ----------+
@@ -91,6 +92,54 @@ pings "$name"
 check_ge "$name: handshake done" 1 "$(ctr sa handshakes)"
 check_eq "$name: nothing failed authentication" "0 0" \
 	"$(ctr sa drop-auth) $(ctr sb drop-auth)"
+sites_teardown
+
+# NAPI: a new device polls in a kthread of its own (napi/ptun0-ID), so
+# decryption runs there and not in the softirq that received the
+# datagrams; writing 0 to its sysfs "threaded" file goes back to softirq
+# polls, and traffic flows either way. The threads' CPU time (utime +
+# stime, in clock ticks) tells where the work ran: both sites' devices
+# are called ptun0, so this sums every such thread in the guest.
+napi_ticks()
+{
+	local f comm sum=0 stat
+
+	for f in /proc/[0-9]*/comm; do
+		read -r comm < "$f" 2>/dev/null || continue
+		[[ $comm == napi/ptun0-* ]] || continue
+		read -r stat < "${f%comm}stat" 2>/dev/null || continue
+		stat=${stat##*) }
+		set -- $stat
+		sum=$((sum + ${12} + ${13}))
+	done
+	echo "$sum"
+}
+
+napi_threaded()
+{
+	in_ns sa sh -c "echo $1 > /sys/class/net/ptun0/threaded" &&
+	in_ns sb sh -c "echo $1 > /sys/class/net/ptun0/threaded"
+}
+
+name="napi"
+sites_setup_check "$name: two sites" 4
+check_eq "$name: a new device's NAPI is threaded" "1 1" \
+	"$(in_ns sa cat /sys/class/net/ptun0/threaded) $(in_ns sb cat /sys/class/net/ptun0/threaded)"
+check_ge "$name: with a kthread per device" 2 \
+	"$(grep -lx 'napi/ptun0-[0-9]*' /proc/[0-9]*/comm 2>/dev/null | wc -l)"
+check "$name: softirq polls instead" napi_threaded 0
+t0=$(napi_ticks)
+iperf_dir "$name, softirq" sa sb
+t1=$(napi_ticks)
+diag "$name: NAPI threads' CPU time in softirq mode: $((t1 - t0)) ticks"
+check "$name, softirq: the NAPI threads did (almost) nothing" \
+	test $((t1 - t0)) -le 2
+check "$name: threaded again" napi_threaded 1
+iperf_dir "$name, threaded" sa sb
+t2=$(napi_ticks)
+diag "$name: NAPI threads' CPU time in threaded mode: $((t2 - t1)) ticks"
+check_ge "$name, threaded: the NAPI threads decrypted (10 ticks or more)" \
+	10 $((t2 - t1))
 sites_teardown
 
 ktap_done
