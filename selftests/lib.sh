@@ -193,6 +193,28 @@ ns_add()
 	ip -n "$1" link set lo up
 }
 
+# timestamps_hold: keeps the kernel's receive timestamps on until the
+# script exits. Every ping or tcpdump that starts or ends would switch
+# them (the netstamp_needed_key static key) on or off, and the kernel
+# patches its own code to do so: under multi-threaded TCG, which the
+# benchmarks use, the other vCPU then sometimes runs a stale copy and
+# dies on an int3 (NOTES-vm.md), as guests of make bench and make
+# bench-scale did in netif_receive_skb_list_internal. One socket that
+# asks for timestamps all along keeps the key on, so nothing is patched.
+timestamps_hold()
+{
+	local pid
+
+	"$PYTHON" -c 'import signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP, not in Python 3.11
+signal.pause()' &
+	pid=$!
+	exit_hooks+=("kill $pid")
+	sleep 1
+	kill -0 "$pid" 2>/dev/null
+}
+
 # in_ns NAME CMD...
 in_ns()
 {

@@ -56,6 +56,7 @@ modprobe ptun || die "cannot load ptun"
 saved=$(cat "$param")
 exit_hooks+=("echo $saved > $param")
 echo "$AFTER" > "$param"
+timestamps_hold || die "no socket holds receive timestamps on"
 results=()
 for cipher in aes-256-gcm chacha20-poly1305; do
 	sites_teardown

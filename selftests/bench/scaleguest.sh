@@ -78,6 +78,7 @@ for arg in $(< /proc/cmdline); do
 done
 [ -n "$rundir" ] || die "no rig run directory"
 
+timestamps_hold || die "no socket holds receive timestamps on"
 for m in aesni_intel ghash_clmulni_intel; do
 	modprobe -q "$m" || echo "# module $m: not in this kernel"
 done

@@ -203,20 +203,7 @@ setup()
 	done
 }
 
-# Every ping that starts or ends would switch the kernel's receive
-# timestamps (the netstamp_needed_key static key) on or off, and the
-# kernel patches its own code to do so: under multi-threaded TCG the other
-# vCPU then sometimes runs a stale copy and dies on an int3 (NOTES-vm.md),
-# which ended two runs in __netif_receive_skb_core. One socket that asks
-# for timestamps for the whole run keeps the key on, so nothing is patched.
-"$PYTHON" -c 'import signal, socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP, not in Python 3.11
-signal.pause()' &
-stamp_holder=$!
-exit_hooks+=("kill $stamp_holder")
-sleep 1
-kill -0 "$stamp_holder" 2>/dev/null || die "no socket holds receive timestamps on"
+timestamps_hold || die "no socket holds receive timestamps on"
 
 start=$SECONDS
 setup
