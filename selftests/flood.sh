@@ -146,9 +146,10 @@ answers()
 # dh_probe_add: a kprobe event that fires for each initiation whose
 # Diffie-Hellman work a device does, with the message's sender index.
 # wire.py numbers a flood's messages from 1, while ptun picks sender
-# indexes at random: dh_count counts the work done for the flood's
-# messages (index 1 to 1000), and only that, so a genuine handshake of
-# sa's or sb's meanwhile is not counted; dh_others reports those.
+# indexes at random: "dh_count flood" counts the work done for the
+# flood's messages (index 1 to 1000), and only that, so a genuine
+# handshake of sa's or sb's meanwhile is not counted; "dh_count others"
+# counts those.
 TRACING=/sys/kernel/tracing
 dh_probe_add()
 {
@@ -165,19 +166,12 @@ dh_probe_del()
 	echo '-:ptun_test/dh' >> "$TRACING/kprobe_events"
 }
 
-dh_senders()
-{
-	sed -n 's/.* dh: .* sender=\([0-9]*\).*/\1/p' "$TRACING/trace"
-}
-
 dh_count()
 {
-	dh_senders | awk '$1 >= 1 && $1 <= 1000 { n++ } END { print n + 0 }'
-}
-
-dh_others()
-{
-	dh_senders | awk '!($1 >= 1 && $1 <= 1000) { n++ } END { print n + 0 }'
+	sed -n 's/.* dh: .* sender=\([0-9]*\).*/\1/p' "$TRACING/trace" |
+		awk -v want="$1" '{ flood = $1 >= 1 && $1 <= 1000 }
+			(want == "flood") == flood { n++ }
+			END { print n + 0 }'
 }
 
 sites_setup_check "two sites" 4
@@ -257,12 +251,12 @@ exit_hooks+=("echo $mark_saved > $mark")
 # that opens an initiation.
 check "kprobe on ptun_noise_initiation_consume" dh_probe_add
 d0=$(drops sb)
-dh0=$(dh_count)
+dh0=$(dh_count flood)
 flood mark 0 --heavy 198.18.9.1:10 --heavy-port 40009
 show_flood mark
 check_eq "an initiation without mac2 gets a cookie reply, each of 10" 10 \
 	"$(flood_value "$TMP/mark.out" heavy-cookies)"
-check_eq "and costs no Diffie-Hellman work" "$dh0" "$(dh_count)"
+check_eq "and costs no Diffie-Hellman work" "$dh0" "$(dh_count flood)"
 # Again, 100 back to back with mac2 made from that cookie: no cookie
 # reply, and the Diffie-Hellman work is that source's rate limit: a
 # burst of 5, then 20 a second (PTUN_RATELIMIT_BURST and _RATE).
@@ -275,10 +269,10 @@ secs=$((SECONDS - t0 + 1))
 show_flood mark2
 check_eq "initiations with the cookie in mac2 get no cookie reply" 0 \
 	"$(flood_value "$TMP/mark2.out" heavy-mac2-cookies)"
-dh=$(($(dh_count) - dh0))
+dh=$(($(dh_count flood) - dh0))
 limit=$((5 + 20 * secs))
 diag "Diffie-Hellman work for 100 initiations with mac2 within ${secs}s: $dh"
-diag "Diffie-Hellman work for other messages meanwhile (sa's, sb's): $(dh_others)"
+diag "Diffie-Hellman work for other messages meanwhile (sa's, sb's): $(dh_count others)"
 check "it did at least a burst's worth of them (5)" test "$dh" -ge 5
 check "and at most $limit: the source's rate limit" test "$dh" -le "$limit"
 check_eq "all 110 counted as drop-handshake" "handshake+110" \

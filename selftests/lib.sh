@@ -196,11 +196,12 @@ ns_add()
 # timestamps_hold: keeps the kernel's receive timestamps on until the
 # script exits. Every ping or tcpdump that starts or ends would switch
 # them (the netstamp_needed_key static key) on or off, and the kernel
-# patches its own code to do so: under multi-threaded TCG, which the
-# benchmarks use, the other vCPU then sometimes runs a stale copy and
-# dies on an int3 (NOTES-vm.md), as guests of make bench and make
-# bench-scale did in netif_receive_skb_list_internal. One socket that
-# asks for timestamps all along keeps the key on, so nothing is patched.
+# patches its own code to do so: under TCG, most of all multi-threaded
+# as the benchmarks run it, the other vCPU then sometimes runs a stale
+# copy and dies on an int3 (NOTES-vm.md), as guests of make bench and
+# make bench-scale did in netif_receive_skb_list_internal. One socket
+# that asks for timestamps all along keeps the key on, so nothing is
+# patched.
 timestamps_hold()
 {
 	local pid

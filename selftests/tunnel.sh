@@ -100,14 +100,25 @@ sites_teardown
 # polls, and traffic flows either way. The threads' CPU time (utime +
 # stime, in clock ticks) tells where the work ran: both sites' devices
 # are called ptun0, so this sums every such thread in the guest.
-napi_ticks()
+# napi_pids: the PIDs of the ptun0 devices' NAPI threads
+napi_pids()
 {
-	local f comm sum=0 stat
+	local f comm
 
 	for f in /proc/[0-9]*/comm; do
 		read -r comm < "$f" 2>/dev/null || continue
 		[[ $comm == napi/ptun0-* ]] || continue
-		read -r stat < "${f%comm}stat" 2>/dev/null || continue
+		f=${f%/comm}
+		echo "${f#/proc/}"
+	done
+}
+
+napi_ticks()
+{
+	local pid sum=0 stat
+
+	for pid in $(napi_pids); do
+		read -r stat < "/proc/$pid/stat" 2>/dev/null || continue
 		stat=${stat##*) }
 		set -- $stat
 		sum=$((sum + ${12} + ${13}))
@@ -126,7 +137,7 @@ sites_setup_check "$name: two sites" 4
 check_eq "$name: a new device's NAPI is threaded" "1 1" \
 	"$(in_ns sa cat /sys/class/net/ptun0/threaded) $(in_ns sb cat /sys/class/net/ptun0/threaded)"
 check_ge "$name: with a kthread per device" 2 \
-	"$(grep -lx 'napi/ptun0-[0-9]*' /proc/[0-9]*/comm 2>/dev/null | wc -l)"
+	"$(napi_pids | wc -l)"
 check "$name: softirq polls instead" napi_threaded 0
 t0=$(napi_ticks)
 iperf_dir "$name, softirq" sa sb
