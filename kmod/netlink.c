@@ -14,6 +14,7 @@
  */
 
 #include <crypto/curve25519.h>
+#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/if.h>
 #include <linux/in.h>
@@ -670,6 +671,23 @@ static int endpoint_from_attrs(struct ptun_endpoint *ep,
 	return check_endpoint(ep, v4 ?: v6, extack);
 }
 
+/*
+ * The name is only kept for user space to resolve again, but it is printed
+ * by every tool that shows the device, into terminals and JSON: hold it to
+ * the characters of a host name (ASCII only: the kernel's ctype also calls
+ * Latin-1 letters alphanumeric).
+ */
+static bool host_name(const char *name)
+{
+	const unsigned char *c;
+
+	for (c = name; *c; c++)
+		if (!isascii(*c) ||
+		    (!isalnum(*c) && *c != '-' && *c != '.' && *c != '_'))
+			return false;
+	return true;
+}
+
 static int prepare_endpoint(struct set_request *req,
 			    struct netlink_ext_ack *extack)
 {
@@ -687,6 +705,11 @@ static int prepare_endpoint(struct set_request *req,
 	}
 	if (name && !*(const char *)nla_data(name)) {
 		NL_SET_ERR_MSG_ATTR(extack, name, "endpoint name is empty");
+		return -EINVAL;
+	}
+	if (name && !host_name(nla_data(name))) {
+		NL_SET_ERR_MSG_ATTR(extack, name,
+				    "endpoint name is not a host name");
 		return -EINVAL;
 	}
 	if (v4 && v6) {

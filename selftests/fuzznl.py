@@ -37,6 +37,7 @@ import fcntl
 import json
 import os
 import random
+import re
 import socket
 import struct
 import sys
@@ -57,6 +58,7 @@ NLMSG_DONE = 0x3
 NESTED = 0x8000
 MAX_ALLOWED = 1 << 20     # module parameter max_allowed_ips, default
 F_REMOVE_PEER, F_MORE, F_CONTINUE = 1, 2, 4   # PTUN_DEVICE_F_*
+HOST_NAME = re.compile(rb"[A-Za-z0-9._-]*")   # endpoint-name's bytes
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 CIPHERS = {1: "aes-256-gcm", 2: "chacha20-poly1305"}
 LINK_STATES = {0: "up", 1: "session"}    # enum ptun_link_state
@@ -487,6 +489,9 @@ class Model:
                 bad(errno.EINVAL, "endpoint name without an address")
             elif name is not None and name[:1] == b"\0":
                 bad(errno.EINVAL, "endpoint name empty")
+            elif name is not None and not HOST_NAME.fullmatch(
+                    name.split(b"\0")[0]):
+                bad(errno.EINVAL, "endpoint name not a host name")
             if P_EPS in pt:
                 self.check_candidates(pt[P_EPS], v4 is not None or
                                       v6 is not None, bad)
@@ -805,6 +810,11 @@ class Gen:
         elif x < 0.45:
             p.append(r.choice([(P_EP4, self.rbytes(4)),
                                (P_EPPORT, u16(r.randint(0, 3)))]))
+        if r.random() < 0.1:
+            p.append((P_NAME, r.choice((
+                b"vpn-2.example.org", b"a" * 255, b"", b"a b",
+                b"\xc3\xa9t\xc3\xa9",
+                b"x" + self.rbytes(r.randint(1, 20)))) + b"\0"))
         if r.random() < 0.3:
             p.append((P_KA, u16(r.choice((0, 1, 25, 65535,
                                             r.randint(0, 65535))))))
@@ -1104,6 +1114,14 @@ def regress_cases(name, gen, busy):
         ("an IPv4-mapped endpoint", peer((P_EP6, bytes(10) + b"\xff\xff" +
                                           b"\xc0\0\2\1"),
                                          (P_EPPORT, u16(9))), {EINVAL}),
+        ("an endpoint name", peer((P_EP4, b"\xc0\0\2\1"), (P_EPPORT, u16(9)),
+                                  (P_NAME, b"vpn_1.example.\0")), 0),
+        ("an endpoint name with a control byte", peer(
+            (P_EP4, b"\xc0\0\2\1"), (P_EPPORT, u16(9)),
+            (P_NAME, b"a\x15b\0")), {EINVAL}),
+        ("a non-ASCII endpoint name", peer(
+            (P_EP4, b"\xc0\0\2\1"), (P_EPPORT, u16(9)),
+            (P_NAME, "\u00e9t\u00e9".encode() + b"\0")), {EINVAL}),
         ("a repeated keepalive: the last counts", peer(
             (P_KA, u16(7)), (P_KA, u16(9))), 0),
         ("remove-peer with a peer nest but no key", sel + [

@@ -197,6 +197,14 @@ check_match "kernel: an empty name is refused" \
 check_match "kernel: a name of 256 bytes is refused" "^errno=(22|34) " \
 	"$(nlraw peer.endpoint_ipv4=hex:c0000205 peer.endpoint_port=u16:51820 \
 		peer.endpoint_name=str:"$(printf 'a%.0s' {1..256})")"
+check_match "kernel: a name with a control byte is refused" \
+	"^errno=22 msg=endpoint name is not a host name" \
+	"$(nlraw peer.endpoint_ipv4=hex:c0000205 peer.endpoint_port=u16:51820 \
+		peer.endpoint_name=str:"$(printf 'a\025b')")"
+check_match "kernel: a non-ASCII name is refused" \
+	"^errno=22 msg=endpoint name is not a host name" \
+	"$(nlraw peer.endpoint_ipv4=hex:c0000205 peer.endpoint_port=u16:51820 \
+		peer.endpoint_name=str:"$(printf 'b\303\274cher')")"
 check_eq "none of them changed anything" "$REJECT_BEFORE" "$(reject_state)"
 check_match "a name of 255 bytes is accepted" "^errno=0 " \
 	"$(nlraw peer.endpoint_ipv4=hex:c0000205 peer.endpoint_port=u16:51820 \

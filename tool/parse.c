@@ -6,6 +6,7 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -244,6 +245,19 @@ int parse_cidr(const char *s, size_t len, struct ptun_cidr *cidr,
 	return 0;
 }
 
+/*
+ * The kernel keeps the name to show it and refuses other bytes: they
+ * would end up raw in terminals and JSON.
+ */
+static bool host_name(const char *s)
+{
+	for (; *s; s++)
+		if (!isascii((unsigned char)*s) ||
+		    (!isalnum((unsigned char)*s) && !strchr("-._", *s)))
+			return false;
+	return true;
+}
+
 int parse_endpoint(const char *s, struct ptun_endpoint *ep,
 		   char *host, size_t host_size, const char **why)
 {
@@ -306,6 +320,9 @@ int parse_endpoint(const char *s, struct ptun_endpoint *ep,
 		ep->family = AF_INET6;
 	} else if (inet_pton(AF_INET, host, &ep->addr.v4) == 1) {
 		ep->family = AF_INET;
+	} else if (!host_name(host)) {
+		*why = "a host name has only letters, digits, '-', '.' and '_'";
+		return -1;
 	} else {
 		ep->family = AF_UNSPEC;
 	}

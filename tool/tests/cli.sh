@@ -122,6 +122,7 @@ fails "endpoint that does not resolve" "cannot resolve 'no-such-host.invalid:1' 
 fails "reresolve after a keyword" "reresolve cannot be combined with other settings" "$PTUN" set $DEV listen-port 1 reresolve
 fails "reresolve before a keyword" "reresolve cannot be combined with other settings" "$PTUN" set $DEV reresolve listen-port 1
 fails "endpoint name longer than 255 bytes" "host name longer than 255 bytes" "$PTUN" set $DEV endpoint "$(printf 'a%.0s' {1..256}):1"
+fails "endpoint name with a space" "^ptun: invalid value 'a b:1' for endpoint: a host name has only letters, digits" "$PTUN" set $DEV endpoint 'a b:1'
 fails "allowed-ips bad address" "invalid address '10.0.0.300/24' for allowed-ips" "$PTUN" set $DEV allowed-ips 10.0.0.0/8,10.0.0.300/24
 fails "allowed-ips prefix 256" "invalid address '10.0.0.0/256' for allowed-ips" "$PTUN" set $DEV allowed-ips 10.0.0.0/256
 fails "allowed-ips empty entry" "for allowed-ips: empty entry" "$PTUN" set $DEV allowed-ips 10.0.0.0/8,

@@ -335,6 +335,13 @@ static void test_endpoints(void)
 	check(endpoint_bad(":51820"), "endpoint: missing host rejected");
 	check(endpoint_bad("[]:51820"), "endpoint: empty brackets rejected");
 	check(endpoint_bad(""), "endpoint: empty rejected");
+	check(endpoint_is("a_b-1.example.:1", AF_UNSPEC, "a_b-1.example.", 1),
+	      "endpoint: '_', '-' and a trailing dot in a host name");
+	check(endpoint_bad("a b:1"), "endpoint: a space in a host name rejected");
+	check(endpoint_bad("a\x15" "b:1"),
+	      "endpoint: a control byte in a host name rejected");
+	check(endpoint_bad("b\xc3\xbc" "cher.example:1"),
+	      "endpoint: a non-ASCII host name rejected");
 	check(parse_endpoint("a-long-name:1", &ep, host, sizeof(host), &why),
 	      "endpoint: host name longer than the buffer rejected");
 
