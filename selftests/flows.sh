@@ -13,7 +13,8 @@
 #    over outer IPv4.
 # Then over outer IPv6 only:
 # 3. ping -s 3000 in both inner families: inner fragments, counted exactly.
-# 4. 8 and 50 parallel TCP flows: no replay or other data drop.
+# 4. 8 and 50 parallel TCP flows: no replay or other data drop (but an
+#    overflow of the receive queue, rx-error, when the guest is starved).
 # 5. UDP overload (iperf3 -u -b 0): every packet handed to sa's ptun0 was
 #    sent or counted as dropped, every datagram that left sa's wan0 reached
 #    sb's or was counted as dropped by the link, every one sb received was
@@ -126,19 +127,37 @@ floods()
 # of 1 s share what the guest carries and spend much of it connecting, so
 # they are asked for a tenth: a tunnel that carries nothing moves no more
 # than the handshakes.
+# The drops of NS's ptun0 under every reason but rx-error: a receive
+# queue that overflows because the guest starves the NAPI thread of CPU
+# (two guests on one host thread each, in make check) is a capacity
+# limit, counted as it should be, and not what these flows look for.
+drops_but_overflow()
+{
+	ptun_in "$1" show ptun0 --json |
+		jq '[.stats.drops | to_entries[] | select(.key != "rx_error") | .value] | add'
+}
+
+# drop_count NS REASON: one reason's count on NS's ptun0
+drop_count()
+{
+	ptun_in "$1" show ptun0 --json | jq ".stats.drops.$2"
+}
+
 tcp()
 {
-	local name=$1 addr=$2 min=$3 d_sa d_sb
+	local name=$1 addr=$2 min=$3 d_sa d_sb q_sb
 
 	shift 3
-	d_sa=$(drop_total sa)
-	d_sb=$(drop_total sb)
+	d_sa=$(drops_but_overflow sa)
+	d_sb=$(drops_but_overflow sb)
+	q_sb=$(drop_count sb rx_error)
 	check "$name: iperf3 to $addr" iperf_run sb "$addr" sa "$@"
 	diag "$name: $(( $(iperf_result bits_per_second) / 1000 )) kbit/s"
 	check_ge "$name: moved data" "$min" "$(iperf_result bytes)"
+	diag "$name: sb's receive queue overflowed $(( $(drop_count sb rx_error) - q_sb )) times"
 	local failed=$ktap_failed
 	check_eq "$name: no drop counted on sa nor on sb (replay included)" \
-		"$d_sa $d_sb" "$(drop_total sa) $(drop_total sb)"
+		"$d_sa $d_sb" "$(drops_but_overflow sa) $(drops_but_overflow sb)"
 	[ "$ktap_failed" = "$failed" ] || ptun_state sa sb
 }
 
