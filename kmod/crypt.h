@@ -52,6 +52,8 @@ struct ptun_skb_cb {
 	int nfrags;
 	/* the outer header's DS field: to be sent, or as received */
 	u8 ds;
+	/* transmit: ptun_send_nest_level() where it was sealed */
+	u8 nest;
 };
 
 static inline struct ptun_skb_cb *ptun_skb_cb(struct sk_buff *skb)

@@ -52,6 +52,7 @@ static int ptun_dev_init(struct net_device *dev)
 	if (ret)
 		goto err_free_tstats;
 	ptun_receive_init(ptun);
+	ptun_send_init(ptun);
 	ptun_events_limit_init(&ptun->events_limit);
 	return 0;
 
@@ -88,6 +89,7 @@ static void ptun_dev_uninit(struct net_device *dev)
 	ptun_socket_close(ptun);
 	ptun_device_discard_staged(ptun);
 	mutex_unlock(&ptun->lock);
+	ptun_send_uninit(ptun);
 	ptun_receive_uninit(ptun);
 	ptun_handshake_device_uninit(ptun);
 }
@@ -101,10 +103,12 @@ static int ptun_open(struct net_device *dev)
 	mutex_lock(&ptun->lock);
 	/* before the sockets: a datagram they take at once is polled */
 	ptun_receive_start(ptun);
+	ptun_send_start(ptun);
 	ret = ptun_socket_open(ptun, ptun->listen_port);
 	if (ret) {
 		netdev_err(dev, "cannot open UDP port %u: %d\n",
 			   ptun->listen_port, ret);
+		ptun_send_stop(ptun);
 		ptun_receive_stop(ptun);
 		goto out_unlock;
 	}
@@ -131,6 +135,7 @@ static int ptun_stop(struct net_device *dev)
 	WRITE_ONCE(ptun->up, false);
 	ptun_socket_close(ptun);
 	ptun_receive_stop(ptun);
+	ptun_send_stop(ptun);
 	/*
 	 * A message that waited in the queue would otherwise still install
 	 * a session on the device that is going down.
@@ -235,14 +240,15 @@ static int ptun_newlink(struct net *src_net, struct net_device *dev,
 	if (ret)
 		return ret;
 	/*
-	 * Threaded NAPI by default: decryption then runs in a kthread the
-	 * scheduler places beside the softirq that receives the datagrams,
-	 * instead of after it on the same CPU (docs/DATAPATH.md). After
-	 * registration, since the thread is named after the device. Without
-	 * the thread the device still works, polling in softirq.
+	 * Threaded NAPI by default, for both instances: decryption and
+	 * sending then run in kthreads the scheduler places beside the
+	 * softirq that receives the datagrams and the senders that seal
+	 * them, instead of after them on the same CPU (docs/DATAPATH.md).
+	 * After registration, since the threads are named after the device.
+	 * Without them the device still works, polling in softirq.
 	 */
 	if (dev_set_threaded(dev, true))
-		netdev_warn(dev, "no NAPI thread, decrypting in softirq\n");
+		netdev_warn(dev, "no NAPI threads, polling in softirq\n");
 	list_add(&ptun->list, &ptun_device_list);
 	return 0;
 }

@@ -134,6 +134,12 @@ struct ptun_device {
 	 */
 	struct sk_buff_head rx_queue;
 	struct napi_struct rx_napi;
+	/*
+	 * Sealed data messages waiting to be sent, in the order they were
+	 * sealed, and the NAPI instance that sends them (send.c).
+	 */
+	struct sk_buff_head tx_queue;
+	struct napi_struct tx_napi;
 	/* how many events the device may still send (events.c) */
 	struct ptun_events_limit events_limit;
 };

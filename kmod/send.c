@@ -2,8 +2,10 @@
 /*
  * Transmit (docs/PROTOCOL.md, sections 2.4 and 3): an inner packet is
  * checked against the allowed IPs, segmented if it is a GSO packet, padded,
- * given the data header and the next counter of the current session,
- * sealed in place and sent from the device's UDP socket.
+ * given the data header and the next counter of the current session and
+ * sealed in place, in the sender's context. The sealed datagrams join the
+ * device's transmit queue, which its transmit NAPI (threaded, like the
+ * receive one: device.c) drains in order to the UDP socket.
  *
  * The device advertises scatter-gather, checksum offload and software GSO
  * so that the stack hands over large TCP packets whole; segmenting and
@@ -19,6 +21,7 @@
 #include <linux/skbuff.h>
 #include <net/icmp.h>
 #include <net/ip_tunnels.h>
+#include <net/sch_generic.h>
 
 #include "allowedips.h"
 #include "compat.h"
@@ -33,6 +36,26 @@
 #include "socket.h"
 #include "stats.h"
 #include "timers.h"
+
+/*
+ * Sealed datagrams waiting for the transmit NAPI. With no qdisc (the
+ * default, as for other tunnels) the senders cannot be held back, and
+ * past PTUN_TX_QUEUE_MAX the newest are dropped (tx-error) rather than
+ * queued into latency. With a qdisc, the device's queue is stopped at
+ * PTUN_TX_QUEUE_STOP and woken at PTUN_TX_QUEUE_WAKE, so that packets wait
+ * in the qdisc, which decides what waits and what is dropped; the margin
+ * up to the maximum takes the segments of a GSO packet already in hand.
+ */
+#define PTUN_TX_QUEUE_MAX	1024
+#define PTUN_TX_QUEUE_STOP	256
+#define PTUN_TX_QUEUE_WAKE	(PTUN_TX_QUEUE_STOP / 2)
+
+/*
+ * How deeply the transmit whose datagram the transmit NAPI of this CPU is
+ * sending was nested in ptun devices when it was sealed (see
+ * ptun_send_nest_level()). Written and read with BH disabled.
+ */
+static DEFINE_PER_CPU(u8, tx_nest);
 
 static void drop(struct ptun_device *ptun, struct sk_buff *skb,
 		 enum ptun_stats_attr reason)
@@ -53,22 +76,34 @@ static void drop_list(struct ptun_device *ptun, struct sk_buff *segs,
 	}
 }
 
-static void sent(struct sk_buff *skb, int err)
+/* Drops what waits in the transmit queue, releasing what each held. */
+static void purge_tx_queue(struct ptun_device *ptun)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&ptun->tx_queue))) {
+		ptun_session_put(ptun_skb_cb(skb)->s);
+		drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+		dev_put(ptun->dev);
+	}
+}
+
+unsigned int ptun_send_nest_level(void)
+{
+	return dev_recursion_level() + this_cpu_read(tx_nest);
+}
+
+static void send_sealed(struct ptun_peer *peer, struct sk_buff *skb)
 {
 	struct ptun_session *s = ptun_skb_cb(skb)->s;
 	unsigned int len = ptun_skb_cb(skb)->inner_len;
-	struct ptun_peer *peer = s->peer;
-	struct ptun_device *ptun = peer->ptun;
-	struct net_device *dev = ptun->dev;
+	struct net_device *dev = peer->ptun->dev;
+	int ret;
 
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
-				    err);
-		drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
-		goto out;
-	}
-
-	if (ptun_socket_send_skb_to_peer(peer, skb, ptun_skb_cb(skb)->ds)) {
+	__this_cpu_write(tx_nest, ptun_skb_cb(skb)->nest);
+	ret = ptun_socket_send_skb_to_peer(peer, skb, ptun_skb_cb(skb)->ds);
+	__this_cpu_write(tx_nest, 0);
+	if (ret) {
 		dev_core_stats_tx_dropped_inc(dev);
 		goto out;
 	}
@@ -82,6 +117,93 @@ out:
 	ptun_session_put(s);
 	/* last: the device may go away once its last packet is done */
 	dev_put(dev);
+}
+
+/*
+ * The transmit queue's consumer. Every sealed datagram leaves from here,
+ * one poll at a time, so in the order it was queued and from one CPU per
+ * poll: sent from the CPUs that sealed them, a flow's datagrams would go
+ * through as many per-CPU backlogs and transmit queues below us, and the
+ * peer would see them reordered. It is also the second stage of a pipeline
+ * whose first (sealing) runs in the sender's context.
+ */
+static int tx_poll(struct napi_struct *napi, int budget)
+{
+	struct ptun_device *ptun = container_of(napi, struct ptun_device,
+						tx_napi);
+	struct sk_buff *skb;
+	int done = 0;
+
+	while (done < budget && (skb = skb_dequeue(&ptun->tx_queue))) {
+		send_sealed(ptun_skb_cb(skb)->s->peer, skb);
+		done++;
+	}
+	/* pairs with the barrier in maybe_stop_queue() */
+	smp_mb();
+	if (unlikely(netif_queue_stopped(ptun->dev)) &&
+	    skb_queue_len_lockless(&ptun->tx_queue) < PTUN_TX_QUEUE_WAKE)
+		netif_wake_queue(ptun->dev);
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+/*
+ * Stops the device's queue when the transmit queue is full enough and a
+ * qdisc can hold what comes next: noqueue, the default, has no enqueue,
+ * and __dev_queue_xmit() would drop a packet for a stopped queue, with a
+ * complaint in the log.
+ */
+static void maybe_stop_queue(struct ptun_device *ptun)
+{
+	struct net_device *dev = ptun->dev;
+	struct netdev_queue *txq;
+
+	if (likely(skb_queue_len_lockless(&ptun->tx_queue) <
+		   PTUN_TX_QUEUE_STOP))
+		return;
+	txq = netdev_get_tx_queue(dev, 0);
+	if (!rcu_dereference_bh(txq->qdisc)->enqueue ||
+	    netif_tx_queue_stopped(txq))
+		return;
+	netif_tx_stop_queue(txq);
+	/*
+	 * The transmit NAPI may have emptied the queue and found the device's
+	 * queue not yet stopped; then nothing else would wake it.
+	 */
+	smp_mb__after_atomic();
+	if (skb_queue_len_lockless(&ptun->tx_queue) < PTUN_TX_QUEUE_WAKE)
+		netif_tx_wake_queue(txq);
+}
+
+static void sent(struct sk_buff *skb, int err)
+{
+	struct ptun_session *s = ptun_skb_cb(skb)->s;
+	struct ptun_device *ptun = s->peer->ptun;
+	struct sk_buff_head *q = &ptun->tx_queue;
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: encryption failed: %d\n",
+				    ptun->dev->name, err);
+		goto err_drop;
+	}
+	spin_lock(&q->lock);
+	/* a device going down sends nothing more; ptun_send_stop() purges */
+	if (unlikely(skb_queue_len(q) >= PTUN_TX_QUEUE_MAX ||
+		     !READ_ONCE(ptun->up))) {
+		spin_unlock(&q->lock);
+		goto err_drop;
+	}
+	__skb_queue_tail(q, skb);
+	spin_unlock(&q->lock);
+	napi_schedule(&ptun->tx_napi);
+	maybe_stop_queue(ptun);
+	return;
+
+err_drop:
+	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+	ptun_session_put(s);
+	dev_put(ptun->dev);
 }
 
 /*
@@ -153,7 +275,8 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ptun_skb_cb(skb)->s = s;
 	ptun_skb_cb(skb)->inner_len = len;
 	ptun_skb_cb(skb)->ds = ds;
-	/* Keeps ptun alive until sent() ran, possibly after an async AEAD. */
+	ptun_skb_cb(skb)->nest = ptun_send_nest_level();
+	/* Keeps ptun alive until the datagram left, or was dropped. */
 	dev_hold(dev);
 	ptun_crypt(skb, &s->send_key, true, nfrags, sent);
 	return;
@@ -373,4 +496,31 @@ err_drop:
 	rcu_read_unlock_bh();
 	drop(ptun, skb, reason);
 	return NETDEV_TX_OK;
+}
+
+void ptun_send_init(struct ptun_device *ptun)
+{
+	skb_queue_head_init(&ptun->tx_queue);
+	netif_napi_add_tx(ptun->dev, &ptun->tx_napi, tx_poll);
+}
+
+void ptun_send_start(struct ptun_device *ptun)
+{
+	napi_enable(&ptun->tx_napi);
+	/* it may have been stopped when the device went down */
+	netif_start_queue(ptun->dev);
+}
+
+/* Once the device is down: nothing queued before is sent any more. */
+void ptun_send_stop(struct ptun_device *ptun)
+{
+	napi_disable(&ptun->tx_napi);
+	purge_tx_queue(ptun);
+}
+
+/* An AEAD that completed after ptun_send_stop() may have queued. */
+void ptun_send_uninit(struct ptun_device *ptun)
+{
+	netif_napi_del(&ptun->tx_napi);
+	purge_tx_queue(ptun);
 }

@@ -8,9 +8,25 @@
 
 #include <linux/netdevice.h>
 
+struct ptun_device;
 struct ptun_peer;
 
+/* The transmit queue and its NAPI, as receive.h's are for receiving. */
+void ptun_send_init(struct ptun_device *ptun);
+void ptun_send_start(struct ptun_device *ptun);
+void ptun_send_stop(struct ptun_device *ptun);
+void ptun_send_uninit(struct ptun_device *ptun);
+
 netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/*
+ * How deeply the current transmit is nested in ptun devices and the
+ * stack's: dev_recursion_level(), plus, in the transmit NAPI, the level
+ * at which the datagram it is sending was sealed. A datagram queued by a
+ * transmit that another ptun's NAPI made keeps counting the loop it may
+ * be going round (socket.c).
+ */
+unsigned int ptun_send_nest_level(void);
 
 /*
  * Sends the packets that waited for a session. Called when one becomes

@@ -32,6 +32,7 @@
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
+#include "send.h"
 #include "socket.h"
 #include "stats.h"
 
@@ -272,15 +273,16 @@ static int send6(struct ptun_device *ptun, struct sock *sk,
 #endif
 
 /*
- * How deeply transmits may nest (dev_recursion_level()) where a datagram
+ * How deeply transmits may nest (ptun_send_nest_level()) where a datagram
  * is handed to the underlay. Deeper, it is going round a loop through
  * another tunnel, e.g. ptun0's endpoint routed through ptun1 and ptun1's
- * through ptun0 (encryption completes synchronously, so each transmit nests
- * the next), and the stack would end it uncounted or half counted: 6.12.y
- * frees it in iptunnel_xmit() and ip6tunnel_xmit() past
- * IP_TUNNEL_RECURSION_LIMIT, after ptun counted it as sent, and 6.1, which
- * has no such limit, drops it in __dev_queue_xmit() past
- * XMIT_RECURSION_LIMIT, in tx_dropped but under no reason of ptun's.
+ * through ptun0 (each transmit nests the next, or, through the transmit
+ * NAPI, inherits its level). The stack, where it sees the nesting, would
+ * end it uncounted or half counted: 6.12.y frees it in iptunnel_xmit() and
+ * ip6tunnel_xmit() past IP_TUNNEL_RECURSION_LIMIT, after ptun counted it
+ * as sent, and 6.1, which has no such limit, drops it in __dev_queue_xmit()
+ * past XMIT_RECURSION_LIMIT, in tx_dropped but under no reason of ptun's.
+ * Where the NAPI hides the nesting from the stack, nothing would end it.
  * Refused here, it counts as tx_error like any other underlay failure.
  */
 #define PTUN_XMIT_NEST_LIMIT	5
@@ -305,7 +307,7 @@ static int send_skb(struct ptun_device *ptun, const struct ptun_endpoint *dst,
 	skb->encapsulation = 0;
 	skb_dst_drop(skb);
 
-	if (unlikely(dev_recursion_level() > PTUN_XMIT_NEST_LIMIT)) {
+	if (unlikely(ptun_send_nest_level() > PTUN_XMIT_NEST_LIMIT)) {
 		net_dbg_ratelimited("%s: transmits nested too deep: a routing loop through another tunnel?\n",
 				    ptun->dev->name);
 		ret = -ELOOP;

@@ -189,8 +189,18 @@ done
 # 4. Parallel flows
 tcp "8 parallel flows" 10.10.0.2 $((IPERF_MIN_BYTES / 10)) -t 1 -P 8
 diag "8 flows done at ${SECONDS}s"
+# 50 flows outrun the transmit NAPI of a starved guest, and with no qdisc
+# its queue drops the newest (tx-error), as any device's with none. With
+# one, ptun stops the device's queue instead, and the packets wait in the
+# qdisc.
+check "50 parallel flows: fq_codel on both ptun0" eval \
+	'in_ns sa tc qdisc replace dev ptun0 root fq_codel &&
+	 in_ns sb tc qdisc replace dev ptun0 root fq_codel'
 tcp "50 parallel flows" 10.10.0.2 $((IPERF_MIN_BYTES / 10)) -t 1 -P 50
-diag "50 flows done at ${SECONDS}s"
+diag "50 flows done at ${SECONDS}s; sa's qdisc: $(in_ns sa tc -s qdisc show dev ptun0 |
+	awk '/^ Sent/ { gsub(/[(),]/, ""); print $2, "bytes,", $4, "packets,", $7, "dropped,", $11, "requeued" }')"
+check "50 parallel flows: back to no qdisc" eval \
+	'in_ns sa tc qdisc del dev ptun0 root && in_ns sb tc qdisc del dev ptun0 root'
 
 # 5. UDP overload
 sa0=$(link_stats sa ptun0)
@@ -221,6 +231,8 @@ check_eq "UDP overload: every packet into sa's ptun0 sent or counted dropped" \
 check_eq "UDP overload: each tx drop under a reason" \
 	"$tx_d" $(($(drop_total sa) - dsa))
 check_eq "UDP overload: one outer datagram per packet sent" "$tx_p" "$out"
+check_eq "UDP overload: ptun never stopped a queue that has no qdisc" 0 \
+	"$(dmesg | grep -c 'Virtual device ptun0 asks to queue packet')"
 check_eq "UDP overload: every datagram arrived or counted dropped by the link" \
 	"$out" $((rcv + wan_d))
 check_eq "UDP overload: every datagram received delivered or counted dropped" \

@@ -253,13 +253,14 @@ done
 
 diag "at ${SECONDS}s"
 # 3. Onion loop: ptun1 sends to 10.10.0.2 through ptun0, and ptun0 now to
-# 10.20.0.2 through ptun1. Encryption completes synchronously, so each
-# device's transmit nests the other's: ptun refuses to hand a datagram to
-# the underlay more than 5 transmits deep (counted as tx-error), before
-# the stack's own limits, which would end the loop without a reason of
-# ptun's: 6.1's __dev_queue_xmit() counts it in tx_dropped only, 6.12's
-# iptunnel_xmit() frees it after ptun counted it as sent. Both print
-# "Dead loop on virtual device".
+# 10.20.0.2 through ptun1. Each device's transmit nests the other's, or,
+# where a transmit NAPI sends the datagram, hands its depth on with it:
+# ptun refuses to hand a datagram to the underlay more than 5 transmits
+# deep (counted as tx-error), before the stack's own limits, which would
+# end the loop without a reason of ptun's (6.1's __dev_queue_xmit() counts
+# it in tx_dropped only, 6.12's iptunnel_xmit() frees it after ptun
+# counted it as sent; both print "Dead loop on virtual device") and which
+# do not see the depth a NAPI hands on.
 name="onion loop"
 check "$name: ptun0's endpoint inside ptun1's allowed IPs" \
 	set_endpoint sa ptun0 10.20.0.2:51820

@@ -94,36 +94,51 @@ check_eq "$name: nothing failed authentication" "0 0" \
 	"$(ctr sa drop-auth) $(ctr sb drop-auth)"
 sites_teardown
 
-# NAPI: a new device polls in a kthread of its own (napi/ptun0-ID), so
-# decryption runs there and not in the softirq that received the
-# datagrams; writing 0 to its sysfs "threaded" file goes back to softirq
-# polls, and traffic flows either way. The threads' CPU time (utime +
-# stime, in clock ticks) tells where the work ran: both sites' devices
-# are called ptun0, so this sums every such thread in the guest.
-# napi_pids: the PIDs of the ptun0 devices' NAPI threads
+# NAPI: a new device has two NAPI instances, each polled in a kthread of
+# its own: the receiving one (napi/ptun0-ID) decrypts, beside the softirq
+# that received the datagrams; the sending one (napi/ptun0-0: a
+# transmit-only NAPI has no ID) sends the sealed datagrams in order, from
+# one CPU at a time. Writing 0 to the sysfs "threaded" file goes back to
+# softirq polls, and traffic flows either way. The threads' CPU time
+# (utime + stime, in clock ticks) tells where the work ran: both sites'
+# devices are called ptun0, so this sums the threads of both.
+# napi_pids rx|tx: the PIDs of the ptun0 devices' receiving or sending
+# NAPI threads
 napi_pids()
 {
 	local f comm
 
 	for f in /proc/[0-9]*/comm; do
 		read -r comm < "$f" 2>/dev/null || continue
-		[[ $comm == napi/ptun0-* ]] || continue
+		case $1:$comm in
+		tx:napi/ptun0-0) ;;
+		tx:*) continue ;;
+		rx:napi/ptun0-0) continue ;;
+		rx:napi/ptun0-*) ;;
+		*) continue ;;
+		esac
 		f=${f%/comm}
 		echo "${f#/proc/}"
 	done
 }
 
+# napi_ticks: the CPU time of the receiving, then of the sending threads
 napi_ticks()
 {
-	local pid sum=0 stat
+	local pid sum kind stat
 
-	for pid in $(napi_pids); do
-		read -r stat < "/proc/$pid/stat" 2>/dev/null || continue
-		stat=${stat##*) }
-		set -- $stat
-		sum=$((sum + ${12} + ${13}))
+	for kind in rx tx; do
+		sum=0
+		for pid in $(napi_pids $kind); do
+			read -r stat < "/proc/$pid/stat" 2>/dev/null ||
+				continue
+			stat=${stat##*) }
+			set -- $stat
+			sum=$((sum + ${12} + ${13}))
+		done
+		printf '%s ' "$sum"
 	done
-	echo "$sum"
+	echo
 }
 
 napi_threaded()
@@ -136,21 +151,23 @@ name="napi"
 sites_setup_check "$name: two sites" 4
 check_eq "$name: a new device's NAPI is threaded" "1 1" \
 	"$(in_ns sa cat /sys/class/net/ptun0/threaded) $(in_ns sb cat /sys/class/net/ptun0/threaded)"
-check_ge "$name: with a kthread per device" 2 \
-	"$(napi_pids | wc -l)"
+check_eq "$name: a receiving kthread per device" 2 "$(napi_pids rx | wc -l)"
+check_eq "$name: and a sending one" 2 "$(napi_pids tx | wc -l)"
 check "$name: softirq polls instead" napi_threaded 0
-t0=$(napi_ticks)
+read -r rx0 tx0 <<< "$(napi_ticks)"
 iperf_dir "$name, softirq" sa sb
-t1=$(napi_ticks)
-diag "$name: NAPI threads' CPU time in softirq mode: $((t1 - t0)) ticks"
+read -r rx1 tx1 <<< "$(napi_ticks)"
+diag "$name: CPU time in softirq mode: $((rx1 - rx0)) ticks receiving, $((tx1 - tx0)) sending"
 check "$name, softirq: the NAPI threads did (almost) nothing" \
-	test $((t1 - t0)) -le 2
+	test $((rx1 - rx0 + tx1 - tx0)) -le 2
 check "$name: threaded again" napi_threaded 1
 iperf_dir "$name, threaded" sa sb
-t2=$(napi_ticks)
-diag "$name: NAPI threads' CPU time in threaded mode: $((t2 - t1)) ticks"
-check_ge "$name, threaded: the NAPI threads decrypted (10 ticks or more)" \
-	10 $((t2 - t1))
+read -r rx2 tx2 <<< "$(napi_ticks)"
+diag "$name: CPU time in threaded mode: $((rx2 - rx1)) ticks receiving, $((tx2 - tx1)) sending"
+check_ge "$name, threaded: the receiving threads decrypted (10 ticks or more)" \
+	10 $((rx2 - rx1))
+check_ge "$name, threaded: the sending threads sent (10 ticks or more)" \
+	10 $((tx2 - tx1))
 sites_teardown
 
 ktap_done
