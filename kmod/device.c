@@ -13,12 +13,14 @@
 
 #include "allowedips.h"
 #include "compat.h"
+#include "crypt.h"
 #include "device.h"
 #include "events.h"
 #include "handshake.h"
 #include "peer.h"
 #include "receive.h"
 #include "send.h"
+#include "session.h"
 #include "socket.h"
 #include "stats.h"
 #include "timers.h"
@@ -76,6 +78,26 @@ void ptun_device_discard_staged(struct ptun_device *ptun)
 	ptun_allowedips_free(ptun->aips_staged);
 	ptun->aips_staged = NULL;
 	ptun->aips_epoch++;
+}
+
+/*
+ * Empties @q, a queue of data messages each holding a session and a device
+ * reference (the rx_queue or the tx_queue), once nothing feeds it any more:
+ * @drop counts each in its direction's drop counters and frees it.
+ */
+void ptun_device_purge_queue(struct ptun_device *ptun, struct sk_buff_head *q,
+			     void (*drop)(struct ptun_device *ptun,
+					  struct sk_buff *skb,
+					  enum ptun_stats_attr reason),
+			     enum ptun_stats_attr reason)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(q))) {
+		ptun_session_put(ptun_skb_cb(skb)->s);
+		drop(ptun, skb, reason);
+		dev_put(ptun->dev);
+	}
 }
 
 static void ptun_dev_uninit(struct net_device *dev)

@@ -169,5 +169,10 @@ extern const struct ethtool_ops ptun_ethtool_ops;
 
 struct ptun_device *ptun_device_from_netdev(struct net_device *dev);
 void ptun_device_discard_staged(struct ptun_device *ptun);
+void ptun_device_purge_queue(struct ptun_device *ptun, struct sk_buff_head *q,
+			     void (*drop)(struct ptun_device *ptun,
+					  struct sk_buff *skb,
+					  enum ptun_stats_attr reason),
+			     enum ptun_stats_attr reason);
 
 #endif /* _PTUN_DEVICE_H */

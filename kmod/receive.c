@@ -416,28 +416,18 @@ void ptun_receive_start(struct ptun_device *ptun)
 	napi_enable(&ptun->rx_napi);
 }
 
-/* Once no socket delivers to @ptun any more. */
-static void purge(struct ptun_device *ptun)
-{
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&ptun->rx_queue))) {
-		ptun_session_put(ptun_skb_cb(skb)->s);
-		drop(ptun, skb, PTUN_A_STATS_DROP_RX_ERROR);
-		dev_put(ptun->dev);
-	}
-}
-
 void ptun_receive_stop(struct ptun_device *ptun)
 {
 	/* encap_rcv that still saw the closed sockets may yet queue */
 	synchronize_net();
 	napi_disable(&ptun->rx_napi);
-	purge(ptun);
+	ptun_device_purge_queue(ptun, &ptun->rx_queue, drop,
+				PTUN_A_STATS_DROP_RX_ERROR);
 }
 
 void ptun_receive_uninit(struct ptun_device *ptun)
 {
 	netif_napi_del(&ptun->rx_napi);
-	purge(ptun);
+	ptun_device_purge_queue(ptun, &ptun->rx_queue, drop,
+				PTUN_A_STATS_DROP_RX_ERROR);
 }

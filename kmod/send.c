@@ -76,18 +76,6 @@ static void drop_list(struct ptun_device *ptun, struct sk_buff *segs,
 	}
 }
 
-/* Drops what waits in the transmit queue, releasing what each held. */
-static void purge_tx_queue(struct ptun_device *ptun)
-{
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&ptun->tx_queue))) {
-		ptun_session_put(ptun_skb_cb(skb)->s);
-		drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
-		dev_put(ptun->dev);
-	}
-}
-
 unsigned int ptun_send_nest_level(void)
 {
 	return dev_recursion_level() + this_cpu_read(tx_nest);
@@ -131,6 +119,7 @@ static int tx_poll(struct napi_struct *napi, int budget)
 {
 	struct ptun_device *ptun = container_of(napi, struct ptun_device,
 						tx_napi);
+	struct netdev_queue *txq;
 	struct sk_buff *skb;
 	int done = 0;
 
@@ -140,9 +129,10 @@ static int tx_poll(struct napi_struct *napi, int budget)
 	}
 	/* pairs with the barrier in maybe_stop_queue() */
 	smp_mb();
-	if (unlikely(netif_queue_stopped(ptun->dev)) &&
+	txq = netdev_get_tx_queue(ptun->dev, 0);
+	if (unlikely(netif_tx_queue_stopped(txq)) &&
 	    skb_queue_len_lockless(&ptun->tx_queue) < PTUN_TX_QUEUE_WAKE)
-		netif_wake_queue(ptun->dev);
+		netif_tx_wake_queue(txq);
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;
@@ -515,12 +505,14 @@ void ptun_send_start(struct ptun_device *ptun)
 void ptun_send_stop(struct ptun_device *ptun)
 {
 	napi_disable(&ptun->tx_napi);
-	purge_tx_queue(ptun);
+	ptun_device_purge_queue(ptun, &ptun->tx_queue, drop,
+				PTUN_A_STATS_DROP_TX_ERROR);
 }
 
 /* An AEAD that completed after ptun_send_stop() may have queued. */
 void ptun_send_uninit(struct ptun_device *ptun)
 {
 	netif_napi_del(&ptun->tx_napi);
-	purge_tx_queue(ptun);
+	ptun_device_purge_queue(ptun, &ptun->tx_queue, drop,
+				PTUN_A_STATS_DROP_TX_ERROR);
 }
