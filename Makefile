@@ -15,6 +15,8 @@
 #   make bench-scale  throughput with 100,000 allowed IPs against 1, and
 #                     1,000 idle ptun devices against 1,000 WireGuard ones
 #                     (creation time, memory per device); not in make check
+#   make bench-profile where the CPU goes for 64-byte datagrams, per thread
+#                     and per function, ptun against WireGuard
 #   make install      module (+ depmod), CLI, ptun-quick and its systemd
 #                     units, man pages, bash completion and the uapi header
 #                     (linux/ptun.h); honours DESTDIR
@@ -51,6 +53,7 @@ BENCH_SCALE_ROUNDS ?= 10
 BENCH_SCALE_PREFIXES ?= 100000
 BENCH_SCALE_DEVICES ?= 1000
 BENCH_SCALE_TRIALS ?= 3
+PROFILE_SECONDS ?= 8
 
 KVER_DEFAULT := $(shell uname -r)
 ifeq ($(wildcard /lib/modules/$(KVER_DEFAULT)/build),)
@@ -87,7 +90,7 @@ CHECKPATCH_DIR := build/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.12.tar.xz
 
-.PHONY: all module tool deps check check-debug demo bench bench-rekey bench-scale install \
+.PHONY: all module tool deps check check-debug demo bench bench-rekey bench-scale bench-profile install \
 	install-doc install-quick dkms-src dkms-install deb deb-test clean \
 	lint sparse vm-modules module-for module-debug-for tool-test \
 	ynl-header ynl-check install-header
@@ -169,6 +172,16 @@ bench-rekey: deps
 		'$(BENCH_REKEY_AFTER)' '$(BENCH_REKEY_SECONDS)' '$(BENCH_REKEY_RATE)' \
 		'$(CURDIR)/selftests/bench/rekeyloss.sh' > build/bench/rekey.sh
 	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/rekey.sh
+
+# Where the CPU goes for 64-byte datagrams through ptun and WireGuard:
+# per-thread CPU time and a function_graph trace, PROFILE_SECONDS a run
+bench-profile: deps
+	$(MAKE) tool
+	$(MAKE) --no-print-directory module-for KVER=$$(scripts/kver $(BENCH_KERNEL))
+	@mkdir -p build/bench
+	@printf 'PROFILE_SECONDS=%s exec bash %s\n' '$(PROFILE_SECONDS)' \
+		'$(CURDIR)/selftests/bench/profile.sh' > build/bench/profile.sh
+	selftests/vm/run --kernel $(BENCH_KERNEL) --script build/bench/profile.sh
 
 # Throughput with BENCH_SCALE_PREFIXES allowed IPs against one (runs of
 # BENCH_SECONDS, BENCH_SCALE_ROUNDS of them, A B B A...), and
