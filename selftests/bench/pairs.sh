@@ -94,3 +94,35 @@ crypto_modules()
 		echo "# module $m: $state"
 	done
 }
+
+# base_pairs: the sites, the veth pair between them, and ptun0 (AES-GCM),
+# ptun1 (ChaCha20-Poly1305) and wg0 over it
+base_pairs()
+{
+	local n
+
+	crypto_modules
+	step site_keys
+	step ns_add sa
+	step ns_add sb
+	step ip link add wan0 netns sa type veth peer name wan0 netns sb
+	for n in 1 2; do
+		step ip -n "${SITE_NS[n]}" addr add "${SITE_V4[n]}/24" dev wan0
+		step ip -n "${SITE_NS[n]}" link set wan0 up
+	done
+	ptun_pair ptun0 51820 10 aes-256-gcm
+	ptun_pair ptun1 51821 11 chacha20-poly1305
+	wg_pair
+}
+
+# rig_rundir: the rig's run directory, which the host reads back
+rig_rundir()
+{
+	local arg
+
+	for arg in $(< /proc/cmdline); do
+		case $arg in
+		ptunvm=*) echo "${arg#ptunvm=}" ;;
+		esac
+	done
+}

@@ -33,7 +33,8 @@ PROF=$BENCH_DIR/cpuprof.py
 
 # what each tunnel's data path runs, besides what all of them share
 COMMON="udp_sendmsg udp_tunnel_xmit_skb ip_local_out veth_xmit
-	udp_queue_rcv_skb napi_gro_receive udp_recvmsg skb_cow_data"
+	udp_queue_rcv_skb napi_gro_receive udp_recvmsg skb_cow_data
+	kernel_fpu_begin_mask kernel_fpu_end"
 PTUN_FUNCS="ptun_send_xmit encrypt_and_send ptun_crypt sent tx_poll
 	ptun_socket_send_skb_to_peer ptun_receive_encap rx_poll decrypted
 	crypto_aead_encrypt crypto_aead_decrypt
@@ -44,18 +45,6 @@ WG_FUNCS="wg_xmit wg_packet_send_staged_packets wg_packet_encrypt_worker
 	wg_packet_tx_worker wg_receive wg_packet_decrypt_worker
 	wg_packet_rx_poll chacha20poly1305_encrypt_sg_inplace
 	chacha20poly1305_decrypt_sg_inplace"
-
-# the directory the host reads back: the rig's run directory
-rundir()
-{
-	local arg
-
-	for arg in $(< /proc/cmdline); do
-		case $arg in
-		ptunvm=*) echo "${arg#ptunvm=}" ;;
-		esac
-	done
-}
 
 # client DST: 64-byte datagrams to DST for SECS seconds, in the background;
 # its report in $TMP/client.json
@@ -112,21 +101,10 @@ functions()
 	"$PYTHON" "$PROF" graph "$out" udp_sendmsg
 }
 
-OUT=$(rundir)
+OUT=$(rig_rundir)
 [ -n "$OUT" ] || die "no rig run directory"
 [ -w "$TRACING/current_tracer" ] || die "no tracefs at $TRACING"
-crypto_modules
-step site_keys
-step ns_add sa
-step ns_add sb
-step ip link add wan0 netns sa type veth peer name wan0 netns sb
-for n in 1 2; do
-	step ip -n "${SITE_NS[n]}" addr add "${SITE_V4[n]}/24" dev wan0
-	step ip -n "${SITE_NS[n]}" link set wan0 up
-done
-ptun_pair ptun0 51820 10 aes-256-gcm
-ptun_pair ptun1 51821 11 chacha20-poly1305
-wg_pair
+base_pairs
 for c in 10.10.0.2 10.11.0.2 10.20.0.2; do
 	wait_for 20 in_ns sa ping -c 1 -W 2 "$c" ||
 		die "sb ($c) does not answer pings"

@@ -90,18 +90,7 @@ setup()
 {
 	local n c
 
-	crypto_modules
-	step site_keys
-	step ns_add sa
-	step ns_add sb
-	step ip link add wan0 netns sa type veth peer name wan0 netns sb
-	for n in 1 2; do
-		step ip -n "${SITE_NS[n]}" addr add "${SITE_V4[n]}/24" dev wan0
-		step ip -n "${SITE_NS[n]}" link set wan0 up
-	done
-	ptun_pair ptun0 51820 10 aes-256-gcm
-	ptun_pair ptun1 51821 11 chacha20-poly1305
-	wg_pair
+	base_pairs
 	esp_pair esp0 7 30 4096
 	esp_pair espu0 8 31 8192 encap espinudp 4500 4500 0.0.0.0
 	for n in 1 2; do
@@ -121,11 +110,8 @@ start=$SECONDS
 setup
 printf '# setup: %d s\n' $((SECONDS - start))
 if [ -z "${BENCH_RAW:-}" ]; then
-	for arg in $(< /proc/cmdline); do
-		case $arg in
-		ptunvm=*) BENCH_RAW=${arg#ptunvm=}/bench-raw.json ;;
-		esac
-	done
+	rundir=$(rig_rundir)
+	[ -n "$rundir" ] && BENCH_RAW=$rundir/bench-raw.json
 fi
 [ -n "${BENCH_RAW:-}" ] || die "no BENCH_RAW and no rig run directory"
 "$PYTHON" "$BENCH_DIR/runner.py" --rounds "${BENCH_ROUNDS:-7}" \
