@@ -32,13 +32,15 @@ mostly when a vCPU halts, so nearly every sample lands in the idle loop.
 import collections
 import glob
 import json
+import os
 import re
 import sys
 import time
 
 
 def snap(out, netdev_file, dev):
-    d = {"time_ns": time.monotonic_ns(), "threads": {}, "cpus": {}}
+    d = {"time_ns": time.monotonic_ns(), "threads": {}, "cpus": {},
+         "self": str(os.getpid())}
     for f in glob.glob("/proc/[0-9]*/task/[0-9]*/schedstat"):
         parts = f.split("/")
         try:
@@ -95,6 +97,8 @@ def threads(before, after, client_json, labels):
           % (secs, pkts, pkts / secs))
     sums = collections.defaultdict(lambda: [0, 0, 0])
     for tid, (pid, comm, run, wait, slices) in b["threads"].items():
+        if pid in (a["self"], b["self"]):
+            continue
         old = a["threads"].get(tid, [pid, comm, 0, 0, 0])
         g = sums[group(pid, comm, labels)]
         g[0] += run - old[2]
@@ -103,6 +107,7 @@ def threads(before, after, client_json, labels):
     total = 0
     print("# %-26s %9s %7s %11s %9s" % ("thread", "ns/packet", "of a CPU",
                                        "waited ns/p", "packets/slice"))
+
     for name, (run, wait, slices) in sorted(sums.items(),
                                             key=lambda kv: -kv[1][0]):
         if run < 0.005 * secs * 1e9:
