@@ -48,11 +48,11 @@ struct ptun_skb_cb {
 	unsigned int inner_len;
 	/* transmit: MTU of the route the inner packet took, 0 for none */
 	unsigned int route_mtu;
-	/* receive: what skb_cow_data() returned */
+	/* what skb_cow_data() returned */
 	int nfrags;
 	/* the outer header's DS field: to be sent, or as received */
 	u8 ds;
-	/* transmit: ptun_send_nest_level() where it was sealed */
+	/* transmit: ptun_send_nest_level() where it was queued */
 	u8 nest;
 };
 

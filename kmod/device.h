@@ -135,8 +135,9 @@ struct ptun_device {
 	struct sk_buff_head rx_queue;
 	struct napi_struct rx_napi;
 	/*
-	 * Sealed data messages waiting to be sent, in the order they were
-	 * sealed, and the NAPI instance that sends them (send.c).
+	 * Framed data messages waiting to be sealed and sent, in the order
+	 * they were framed, and the NAPI instance that seals and sends them
+	 * (send.c).
 	 */
 	struct sk_buff_head tx_queue;
 	struct napi_struct tx_napi;

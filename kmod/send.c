@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transmit (docs/PROTOCOL.md, sections 2.4 and 3): an inner packet is
- * checked against the allowed IPs, segmented if it is a GSO packet, padded,
- * given the data header and the next counter of the current session and
- * sealed in place, in the sender's context. The sealed datagrams join the
- * device's transmit queue, which its transmit NAPI (threaded, like the
- * receive one: device.c) drains in order to the UDP socket.
+ * checked against the allowed IPs, segmented if it is a GSO packet, padded
+ * and given the data header and the next counter of the current session,
+ * in the sender's context. The framed datagrams join the device's transmit
+ * queue, which its transmit NAPI (threaded, like the receive one:
+ * device.c) drains in order: it seals each in place and sends it to the
+ * UDP socket.
  *
  * The device advertises scatter-gather, checksum offload and software GSO
  * so that the stack hands over large TCP packets whole; segmenting and
@@ -38,7 +39,7 @@
 #include "timers.h"
 
 /*
- * Sealed datagrams waiting for the transmit NAPI. With no qdisc (the
+ * Framed datagrams waiting for the transmit NAPI. With no qdisc (the
  * default, as for other tunnels) the senders cannot be held back, and
  * past PTUN_TX_QUEUE_MAX the newest are dropped (tx-error) rather than
  * queued into latency. With a qdisc, the device's queue is stopped at
@@ -52,7 +53,7 @@
 
 /*
  * How deeply the transmit whose datagram the transmit NAPI of this CPU is
- * sending was nested in ptun devices when it was sealed (see
+ * sending was nested in ptun devices when it was queued (see
  * ptun_send_nest_level()). Written and read with BH disabled.
  */
 static DEFINE_PER_CPU(u8, tx_nest);
@@ -107,13 +108,44 @@ out:
 	dev_put(dev);
 }
 
+/* Drops a framed datagram, which holds a session and a device reference. */
+static void drop_framed(struct sk_buff *skb)
+{
+	struct ptun_session *s = ptun_skb_cb(skb)->s;
+	struct ptun_device *ptun = s->peer->ptun;
+
+	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+	ptun_session_put(s);
+	dev_put(ptun->dev);
+}
+
+static void sealed(struct sk_buff *skb, int err)
+{
+	struct ptun_peer *peer = ptun_skb_cb(skb)->s->peer;
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: encryption failed: %d\n",
+				    peer->ptun->dev->name, err);
+		drop_framed(skb);
+		return;
+	}
+	send_sealed(peer, skb);
+}
+
 /*
- * The transmit queue's consumer. Every sealed datagram leaves from here,
- * one poll at a time, so in the order it was queued and from one CPU per
- * poll: sent from the CPUs that sealed them, a flow's datagrams would go
- * through as many per-CPU backlogs and transmit queues below us, and the
- * peer would see them reordered. It is also the second stage of a pipeline
- * whose first (sealing) runs in the sender's context.
+ * The transmit queue's consumer. Every datagram is sealed and leaves from
+ * here, one poll at a time, so in the order it was queued and from one
+ * CPU per poll: sent from the CPUs that framed them, a flow's datagrams
+ * would go through as many per-CPU backlogs and transmit queues below us,
+ * and the peer would see them reordered.
+ *
+ * Sealing here rather than in the sender's context costs the parallel
+ * sealing of several senders, but a kthread that seals and sends a batch
+ * per wake-up does the same work for less CPU than senders that each wake
+ * it for a datagram or two: for small datagrams the wake-ups cost as much
+ * as the AEAD (docs/DATAPATH.md). An AEAD that goes asynchronous (AES-NI
+ * when the FPU is not usable, which a kthread does not meet) sends its
+ * datagram from its completion, out of this order.
  */
 static int tx_poll(struct napi_struct *napi, int budget)
 {
@@ -124,7 +156,8 @@ static int tx_poll(struct napi_struct *napi, int budget)
 	int done = 0;
 
 	while (done < budget && (skb = skb_dequeue(&ptun->tx_queue))) {
-		send_sealed(ptun_skb_cb(skb)->s->peer, skb);
+		ptun_crypt(skb, &ptun_skb_cb(skb)->s->send_key, true,
+			   ptun_skb_cb(skb)->nfrags, sealed);
 		done++;
 	}
 	/* pairs with the barrier in maybe_stop_queue() */
@@ -166,41 +199,31 @@ static void maybe_stop_queue(struct ptun_device *ptun)
 		netif_tx_wake_queue(txq);
 }
 
-static void sent(struct sk_buff *skb, int err)
+static void queue_framed(struct sk_buff *skb)
 {
-	struct ptun_session *s = ptun_skb_cb(skb)->s;
-	struct ptun_device *ptun = s->peer->ptun;
+	struct ptun_device *ptun = ptun_skb_cb(skb)->s->peer->ptun;
 	struct sk_buff_head *q = &ptun->tx_queue;
 
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: encryption failed: %d\n",
-				    ptun->dev->name, err);
-		goto err_drop;
-	}
 	spin_lock(&q->lock);
 	/* a device going down sends nothing more; ptun_send_stop() purges */
 	if (unlikely(skb_queue_len(q) >= PTUN_TX_QUEUE_MAX ||
 		     !READ_ONCE(ptun->up))) {
 		spin_unlock(&q->lock);
-		goto err_drop;
+		drop_framed(skb);
+		return;
 	}
 	__skb_queue_tail(q, skb);
 	spin_unlock(&q->lock);
 	napi_schedule(&ptun->tx_napi);
 	maybe_stop_queue(ptun);
-	return;
-
-err_drop:
-	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
-	ptun_session_put(s);
-	dev_put(ptun->dev);
 }
 
 /*
- * Seals one packet (an empty one is a keepalive) with @s and sends it.
- * Consumes @skb; the caller keeps its own reference on @s. BH disabled.
+ * Frames one packet (an empty one is a keepalive) for @s and queues it to
+ * be sealed and sent. Consumes @skb; the caller keeps its own reference
+ * on @s. BH disabled.
  */
-static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
+static void frame_and_queue(struct ptun_session *s, struct sk_buff *skb)
 {
 	struct ptun_peer *peer = s->peer;
 	struct ptun_device *ptun = peer->ptun;
@@ -266,9 +289,10 @@ static void encrypt_and_send(struct ptun_session *s, struct sk_buff *skb)
 	ptun_skb_cb(skb)->inner_len = len;
 	ptun_skb_cb(skb)->ds = ds;
 	ptun_skb_cb(skb)->nest = ptun_send_nest_level();
+	ptun_skb_cb(skb)->nfrags = nfrags;
 	/* Keeps ptun alive until the datagram left, or was dropped. */
 	dev_hold(dev);
-	ptun_crypt(skb, &s->send_key, true, nfrags, sent);
+	queue_framed(skb);
 	return;
 
 err_tx:
@@ -352,7 +376,7 @@ void ptun_send_staged(struct ptun_peer *peer)
 			drop(peer->ptun, skb, reason);
 			continue;
 		}
-		encrypt_and_send(s, skb);
+		frame_and_queue(s, skb);
 	}
 	rcu_read_unlock_bh();
 	ptun_session_put(s);
@@ -386,7 +410,7 @@ void ptun_send_keepalive(struct ptun_peer *peer)
 	if (skb) {
 		skb_reserve(skb, PTUN_TX_HEADROOM);
 		local_bh_disable();
-		encrypt_and_send(s, skb);
+		frame_and_queue(s, skb);
 		local_bh_enable();
 	} else {
 		ptun_stats_drop(peer->ptun, PTUN_A_STATS_DROP_TX_ERROR);
@@ -475,7 +499,7 @@ netdev_tx_t ptun_send_xmit(struct sk_buff *skb, struct net_device *dev)
 	ptun_send_staged(peer);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		encrypt_and_send(s, skb);
+		frame_and_queue(s, skb);
 	}
 	ptun_session_put(s);
 out:
