@@ -35,7 +35,7 @@ PROF=$BENCH_DIR/cpuprof.py
 COMMON="udp_sendmsg udp_tunnel_xmit_skb ip_local_out veth_xmit
 	udp_queue_rcv_skb napi_gro_receive udp_recvmsg skb_cow_data
 	kernel_fpu_begin_mask kernel_fpu_end"
-PTUN_FUNCS="ptun_send_xmit encrypt_and_send ptun_crypt sent tx_poll
+PTUN_FUNCS="ptun_send_xmit frame_and_queue ptun_crypt sealed tx_poll
 	ptun_socket_send_skb_to_peer ptun_receive_encap rx_poll decrypted
 	crypto_aead_encrypt crypto_aead_decrypt
 	chacha20poly1305_encrypt_sg_inplace chacha20poly1305_decrypt_sg_inplace
