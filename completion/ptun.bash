@@ -16,7 +16,7 @@ _ptun_fields='ifname ifindex public-key listen-port cipher mss-clamp link-state 
 	tx-bytes rx-packets tx-packets handshakes drop-auth drop-replay
 	drop-src-not-allowed drop-dst-not-allowed drop-no-session
 	drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error
-	drop-rx-error events-suppressed'
+	drop-rx-error drop-rx-queue-full drop-tx-queue-full events-suppressed'
 
 # The ptun devices, else every link: "ip -o link" prints "N: NAME: ..." or
 # "N: NAME@PEER: ...".

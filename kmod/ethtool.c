@@ -14,7 +14,7 @@
 #include "events.h"
 #include "stats.h"
 
-/* Index i - PTUN_STATS_DROP_FIRST: the names `ptun show` prints. */
+/* By counter, as ptun_stats_drop_attr() has them: the names of `ptun show` */
 static const char ptun_drop_names[PTUN_STATS_NR_DROPS][ETH_GSTRING_LEN] = {
 	"drop_auth",
 	"drop_replay",
@@ -26,6 +26,8 @@ static const char ptun_drop_names[PTUN_STATS_NR_DROPS][ETH_GSTRING_LEN] = {
 	"drop_handshake",
 	"drop_tx_error",
 	"drop_rx_error",
+	"drop_rx_queue_full",
+	"drop_tx_queue_full",
 };
 
 /* handshakes, the drops, then the events the rate limit held back */

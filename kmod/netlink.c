@@ -165,7 +165,7 @@ static int fill_stats(struct sk_buff *skb, struct ptun_device *ptun)
 			      ptun_events_suppressed(ptun), PTUN_A_STATS_PAD))
 		goto err_cancel;
 	for (i = 0; i < PTUN_STATS_NR_DROPS; i++)
-		if (nla_put_u64_64bit(skb, PTUN_STATS_DROP_FIRST + i,
+		if (nla_put_u64_64bit(skb, ptun_stats_drop_attr(i),
 				      snap.drops[i], PTUN_A_STATS_PAD))
 			goto err_cancel;
 	nla_nest_end(skb, nest);

@@ -13,7 +13,7 @@
  * softirq that receives and queues the datagrams, so that receiving,
  * decrypting and the sender's encryption (inline) form a pipeline over
  * two CPUs instead of one chain on one. When that kthread gets less CPU
- * than the senders the queue fills and drops, counted as rx-error.
+ * than the senders the queue fills and drops, counted as rx-queue-full.
  * `echo 0 > /sys/class/net/DEV/threaded` polls in the receiving softirq
  * instead, in turn with the path that queues: one CPU, a short queue.
  *
@@ -52,7 +52,7 @@
 /*
  * At most this many data messages wait to be opened: beyond, the sender
  * (or a flood that guesses a receiver index) outruns the CPU, and the
- * excess is dropped as rx_error rather than queued without bound.
+ * excess is dropped (rx-queue-full) rather than queued without bound.
  */
 #define PTUN_RX_QUEUE_MAX	4096
 
@@ -233,7 +233,7 @@ static enum ptun_stats_attr deliver(struct ptun_session *s,
 		 * The backlog was full: the core freed the packet and counted
 		 * it in rx_dropped, its reason is ours to count.
 		 */
-		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_RX_ERROR);
+		ptun_stats_drop(ptun, PTUN_A_STATS_DROP_RX_QUEUE_FULL);
 		return 0;
 	}
 	dev_sw_netstats_rx_add(dev, len);
@@ -295,7 +295,7 @@ static void receive_data(struct ptun_device *ptun, struct sk_buff *skb)
 	spin_lock(&ptun->rx_queue.lock);
 	if (unlikely(skb_queue_len(&ptun->rx_queue) >= PTUN_RX_QUEUE_MAX)) {
 		spin_unlock(&ptun->rx_queue.lock);
-		reason = PTUN_A_STATS_DROP_RX_ERROR;
+		reason = PTUN_A_STATS_DROP_RX_QUEUE_FULL;
 		goto err_put;
 	}
 	/* Keeps ptun alive until decrypted() ran, maybe after an async AEAD. */

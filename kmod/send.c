@@ -41,7 +41,7 @@
 /*
  * Framed datagrams waiting for the transmit NAPI. With no qdisc (the
  * default, as for other tunnels) the senders cannot be held back, and
- * past PTUN_TX_QUEUE_MAX the newest are dropped (tx-error) rather than
+ * past PTUN_TX_QUEUE_MAX the newest are dropped (tx-queue-full) rather than
  * queued into latency. With a qdisc, the device's queue is stopped at
  * PTUN_TX_QUEUE_STOP and woken at PTUN_TX_QUEUE_WAKE, so that packets wait
  * in the qdisc, which decides what waits and what is dropped; the margin
@@ -109,12 +109,12 @@ out:
 }
 
 /* Drops a framed datagram, which holds a session and a device reference. */
-static void drop_framed(struct sk_buff *skb)
+static void drop_framed(struct sk_buff *skb, enum ptun_stats_attr reason)
 {
 	struct ptun_session *s = ptun_skb_cb(skb)->s;
 	struct ptun_device *ptun = s->peer->ptun;
 
-	drop(ptun, skb, PTUN_A_STATS_DROP_TX_ERROR);
+	drop(ptun, skb, reason);
 	ptun_session_put(s);
 	dev_put(ptun->dev);
 }
@@ -126,7 +126,7 @@ static void sealed(struct sk_buff *skb, int err)
 	if (unlikely(err)) {
 		net_dbg_ratelimited("%s: encryption failed: %d\n",
 				    peer->ptun->dev->name, err);
-		drop_framed(skb);
+		drop_framed(skb, PTUN_A_STATS_DROP_TX_ERROR);
 		return;
 	}
 	send_sealed(peer, skb);
@@ -206,10 +206,14 @@ static void queue_framed(struct sk_buff *skb)
 
 	spin_lock(&q->lock);
 	/* a device going down sends nothing more; ptun_send_stop() purges */
-	if (unlikely(skb_queue_len(q) >= PTUN_TX_QUEUE_MAX ||
-		     !READ_ONCE(ptun->up))) {
+	if (unlikely(!READ_ONCE(ptun->up))) {
 		spin_unlock(&q->lock);
-		drop_framed(skb);
+		drop_framed(skb, PTUN_A_STATS_DROP_TX_ERROR);
+		return;
+	}
+	if (unlikely(skb_queue_len(q) >= PTUN_TX_QUEUE_MAX)) {
+		spin_unlock(&q->lock);
+		drop_framed(skb, PTUN_A_STATS_DROP_TX_QUEUE_FULL);
 		return;
 	}
 	__skb_queue_tail(q, skb);

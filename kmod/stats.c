@@ -7,11 +7,18 @@
  */
 
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 #include <linux/percpu.h>
 #include <linux/ktime.h>
 
 #include "device.h"
 #include "stats.h"
+
+/* stats.h's map from reasons to counters skips this one attribute only */
+static_assert(PTUN_A_STATS_EVENTS_SUPPRESSED - PTUN_A_STATS_DROP_RX_ERROR == 1);
+static_assert(PTUN_A_STATS_DROP_RX_QUEUE_FULL -
+	      PTUN_A_STATS_EVENTS_SUPPRESSED == 1);
+static_assert(PTUN_STATS_DROP_LAST == PTUN_A_STATS_MAX);
 
 struct ptun_pcpu_stats __percpu *ptun_stats_alloc(void)
 {
@@ -37,12 +44,11 @@ void ptun_stats_drop(struct ptun_device *ptun, enum ptun_stats_attr reason)
 	struct ptun_pcpu_stats *stats;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(reason < PTUN_STATS_DROP_FIRST ||
-			 reason > PTUN_STATS_DROP_LAST))
+	if (WARN_ON_ONCE(!ptun_stats_is_drop(reason)))
 		return;
 	stats = get_cpu_ptr(ptun->stats);
 	flags = u64_stats_update_begin_irqsave(&stats->syncp);
-	u64_stats_inc(&stats->drops[reason - PTUN_STATS_DROP_FIRST]);
+	u64_stats_inc(&stats->drops[ptun_stats_drop_index(reason)]);
 	u64_stats_update_end_irqrestore(&stats->syncp, flags);
 	put_cpu_ptr(ptun->stats);
 }

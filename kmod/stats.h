@@ -15,10 +15,35 @@
 struct ptun_device;
 struct sk_buff;
 
-/* The drop reasons are the contiguous PTUN_A_STATS_DROP_* attributes. */
+/*
+ * The drop reasons are the PTUN_A_STATS_DROP_* attributes, from FIRST to
+ * LAST but for EVENTS_SUPPRESSED: reasons added later come after it, as
+ * uapi numbers never move. Their counters are kept in attribute order.
+ */
 #define PTUN_STATS_DROP_FIRST	PTUN_A_STATS_DROP_AUTH
-#define PTUN_STATS_DROP_LAST	PTUN_A_STATS_DROP_RX_ERROR
-#define PTUN_STATS_NR_DROPS	(PTUN_STATS_DROP_LAST - PTUN_STATS_DROP_FIRST + 1)
+#define PTUN_STATS_DROP_LAST	PTUN_A_STATS_DROP_TX_QUEUE_FULL
+#define PTUN_STATS_NR_DROPS	(PTUN_STATS_DROP_LAST - PTUN_STATS_DROP_FIRST)
+
+static inline bool ptun_stats_is_drop(enum ptun_stats_attr attr)
+{
+	return attr >= PTUN_STATS_DROP_FIRST && attr <= PTUN_STATS_DROP_LAST &&
+	       attr != PTUN_A_STATS_EVENTS_SUPPRESSED;
+}
+
+/* The counter of drop reason @attr, which ptun_stats_is_drop() accepts */
+static inline unsigned int ptun_stats_drop_index(enum ptun_stats_attr attr)
+{
+	return attr - PTUN_STATS_DROP_FIRST -
+	       (attr > PTUN_A_STATS_EVENTS_SUPPRESSED);
+}
+
+/* The drop reason counted by counter @i */
+static inline enum ptun_stats_attr ptun_stats_drop_attr(unsigned int i)
+{
+	enum ptun_stats_attr attr = PTUN_STATS_DROP_FIRST + i;
+
+	return attr < PTUN_A_STATS_EVENTS_SUPPRESSED ? attr : attr + 1;
+}
 
 struct ptun_pcpu_stats {
 	u64_stats_t drops[PTUN_STATS_NR_DROPS];

@@ -60,7 +60,7 @@ check_eq "json: keepalive" 25 "$(jq -r .peer.persistent_keepalive <<<"$json")"
 check_eq "json: allowed ips" '["10.1.0.0/16","192.168.5.7/32","fd00:1::/64"]' \
 	"$(jq -c '.peer.allowed_ips | sort' <<<"$json")"
 check_eq "json: every drop reason is reported" \
-	'["auth","cipher_mismatch","dst_not_allowed","handshake","malformed","no_session","replay","rx_error","src_not_allowed","tx_error"]' \
+	'["auth","cipher_mismatch","dst_not_allowed","handshake","malformed","no_session","replay","rx_error","rx_queue_full","src_not_allowed","tx_error","tx_queue_full"]' \
 	"$(jq -c '.stats.drops | keys' <<<"$json")"
 check_eq "show all --json is an array holding the device" ptun0 \
 	"$(ptun_in a show all --json | jq -r '.[0].ifname')"

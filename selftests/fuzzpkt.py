@@ -57,7 +57,7 @@ import refpeer as rp  # noqa: E402 pylint: disable=wrong-import-position
 
 # The receive-side counters; "rx" is rx-packets, "keepalive" no counter.
 RX_DROPS = ('malformed', 'handshake', 'cipher_mismatch', 'no_session',
-            'replay', 'auth', 'src_not_allowed', 'rx_error')
+            'replay', 'auth', 'src_not_allowed', 'rx_error', 'rx_queue_full')
 OUTCOMES = RX_DROPS + ('rx', 'keepalive')
 HS_SIZE = {1: rp.INITIATION_SIZE, 2: rp.RESPONSE_SIZE, 3: rp.COOKIE_SIZE}
 

@@ -587,7 +587,8 @@ ctr_ge()
 }
 
 # The drop counters a transfer through a working tunnel leaves alone
-DATA_DROPS="drop-replay drop-no-session drop-rx-error drop-tx-error"
+DATA_DROPS="drop-replay drop-no-session drop-rx-error drop-tx-error
+	drop-rx-queue-full drop-tx-queue-full"
 
 # data_drops NS [FIELD...]: FIELDs (default: $DATA_DROPS) of ptun0 in NS,
 # as "FIELD=N ...", to compare before and after

@@ -49,9 +49,10 @@ check_rise "no data was dropped for want of a session on sa" sa drop-no-session 
 check_rise "nor on sb" sb drop-no-session 0 0
 # Read after the 2 s watches above: anything counted late shows by now.
 for ns in sa sb; do
-	check_eq "no replay, rx-error or tx-error drop on $ns across the rekeys" \
-		"drop-replay=0 drop-rx-error=0 drop-tx-error=0" \
-		"$(data_drops $ns drop-replay drop-rx-error drop-tx-error)"
+	check_eq "no replay, error or queue-full drop on $ns across the rekeys" \
+		"drop-replay=0 drop-rx-error=0 drop-tx-error=0 drop-rx-queue-full=0 drop-tx-queue-full=0" \
+		"$(data_drops $ns drop-replay drop-rx-error drop-tx-error \
+			drop-rx-queue-full drop-tx-queue-full)"
 done
 [ "$ktap_failed" -eq 0 ] || ptun_state sa sb
 

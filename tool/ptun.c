@@ -122,7 +122,7 @@ static void usage(FILE *f)
 		"  rx-bytes tx-bytes rx-packets tx-packets handshakes drop-auth\n"
 		"  drop-replay drop-src-not-allowed drop-dst-not-allowed drop-no-session\n"
 		"  drop-malformed drop-cipher-mismatch drop-handshake drop-tx-error\n"
-		"  drop-rx-error events-suppressed\n",
+		"  drop-rx-error drop-rx-queue-full drop-tx-queue-full events-suppressed\n",
 		PROG_NAME);
 }
 

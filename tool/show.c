@@ -414,22 +414,28 @@ int device_get(const char *ifname, struct ptun_device *dev, const char *cmd)
 
 /* ---- value formatting shared by every output ---- */
 
-static const char *const drop_names[][2] = {
-	/* field suffix, JSON key; index - PTUN_A_STATS_DROP_AUTH */
-	{ "auth", "auth" },
-	{ "replay", "replay" },
-	{ "src-not-allowed", "src_not_allowed" },
-	{ "dst-not-allowed", "dst_not_allowed" },
-	{ "no-session", "no_session" },
-	{ "malformed", "malformed" },
-	{ "cipher-mismatch", "cipher_mismatch" },
-	{ "handshake", "handshake" },
-	{ "tx-error", "tx_error" },
-	{ "rx-error", "rx_error" },
+static const struct drop_name {
+	int attr;		/* PTUN_A_STATS_DROP_* */
+	const char *field;	/* after "drop-" in one-field output */
+	const char *json;	/* key in .stats.drops */
+} drop_names[] = {
+	{ PTUN_A_STATS_DROP_AUTH, "auth", "auth" },
+	{ PTUN_A_STATS_DROP_REPLAY, "replay", "replay" },
+	{ PTUN_A_STATS_DROP_SRC_NOT_ALLOWED, "src-not-allowed", "src_not_allowed" },
+	{ PTUN_A_STATS_DROP_DST_NOT_ALLOWED, "dst-not-allowed", "dst_not_allowed" },
+	{ PTUN_A_STATS_DROP_NO_SESSION, "no-session", "no_session" },
+	{ PTUN_A_STATS_DROP_MALFORMED, "malformed", "malformed" },
+	{ PTUN_A_STATS_DROP_CIPHER_MISMATCH, "cipher-mismatch", "cipher_mismatch" },
+	{ PTUN_A_STATS_DROP_HANDSHAKE, "handshake", "handshake" },
+	{ PTUN_A_STATS_DROP_TX_ERROR, "tx-error", "tx_error" },
+	{ PTUN_A_STATS_DROP_RX_ERROR, "rx-error", "rx_error" },
+	{ PTUN_A_STATS_DROP_RX_QUEUE_FULL, "rx-queue-full", "rx_queue_full" },
+	{ PTUN_A_STATS_DROP_TX_QUEUE_FULL, "tx-queue-full", "tx_queue_full" },
 };
 
-#define N_DROPS (PTUN_A_STATS_DROP_RX_ERROR - PTUN_A_STATS_DROP_AUTH + 1)
-_Static_assert(ARRAY_SIZE(drop_names) == N_DROPS,
+/* every stats attribute but these is a drop reason */
+_Static_assert(ARRAY_SIZE(drop_names) ==
+	       PTUN_A_STATS_MAX - PTUN_A_STATS_DROP_AUTH,
 	       "one name per drop reason");
 
 static uint64_t handshake_secs(const struct ptun_device *dev)
@@ -506,7 +512,7 @@ static void print_stats(const struct ptun_device *dev)
 	const uint64_t *st = dev->stats;
 	bool any = false;
 	uint64_t now;
-	int i;
+	size_t i;
 
 	printf("  latest handshake: ");
 	if (!st[PTUN_A_STATS_LAST_HANDSHAKE]) {
@@ -522,13 +528,13 @@ static void print_stats(const struct ptun_device *dev)
 	print_bytes(st[PTUN_A_STATS_TX_BYTES]);
 	printf(" sent\n");
 
-	for (i = 0; i < N_DROPS; i++) {
-		uint64_t n = st[PTUN_A_STATS_DROP_AUTH + i];
+	for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
+		uint64_t n = st[drop_names[i].attr];
 
 		if (!n)
 			continue;
 		printf("%s%s %" PRIu64, any ? ", " : "  drops: ",
-		       drop_names[i][0], n);
+		       drop_names[i].field, n);
 		any = true;
 	}
 	if (any)
@@ -677,7 +683,7 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 	const uint64_t *st = dev->stats;
 	const char *cipher;
 	char buf[8];
-	int i;
+	size_t i;
 
 	json_object_begin(j);
 	json_key(j, "ifname");
@@ -714,9 +720,9 @@ static void print_json(struct json *j, const struct ptun_device *dev)
 		       st[PTUN_A_STATS_EVENTS_SUPPRESSED]);
 	json_key(j, "drops");
 	json_object_begin(j);
-	for (i = 0; i < N_DROPS; i++)
-		json_u64_field(j, drop_names[i][1],
-			       st[PTUN_A_STATS_DROP_AUTH + i]);
+	for (i = 0; i < ARRAY_SIZE(drop_names); i++)
+		json_u64_field(j, drop_names[i].json,
+			       st[drop_names[i].attr]);
 	json_object_end(j);
 	json_object_end(j);
 	json_object_end(j);
@@ -785,6 +791,8 @@ static const struct field fields[] = {
 	{ "drop-handshake", F_STAT, PTUN_A_STATS_DROP_HANDSHAKE },
 	{ "drop-tx-error", F_STAT, PTUN_A_STATS_DROP_TX_ERROR },
 	{ "drop-rx-error", F_STAT, PTUN_A_STATS_DROP_RX_ERROR },
+	{ "drop-rx-queue-full", F_STAT, PTUN_A_STATS_DROP_RX_QUEUE_FULL },
+	{ "drop-tx-queue-full", F_STAT, PTUN_A_STATS_DROP_TX_QUEUE_FULL },
 	{ "events-suppressed", F_STAT, PTUN_A_STATS_EVENTS_SUPPRESSED },
 };
 

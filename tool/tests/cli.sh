@@ -220,7 +220,7 @@ if [ -x "$TEST_MSG" ] && command -v jq > /dev/null; then
 		"$(printf '%s' "$json" | jq -c 'keys')"
 	is "json: peer keys" '["allowed_ips","endpoint","endpoints","failback_interval","failover_timeout","persistent_keepalive","preshared_key","public_key"]' \
 		"$(printf '%s' "$json" | jq -c '.peer | keys')"
-	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay rx_error src_not_allowed tx_error' \
+	is "json: drops" 'auth cipher_mismatch dst_not_allowed handshake malformed no_session replay rx_error rx_queue_full src_not_allowed tx_error tx_queue_full' \
 		"$(printf '%s' "$json" | jq -r '.stats.drops | keys | join(" ")')"
 	is "json: link state" session "$(printf '%s' "$json" | jq -r '.link_state')"
 	is "json: preshared key is a flag" true "$(printf '%s' "$json" | jq '.peer.preshared_key')"

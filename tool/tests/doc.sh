@@ -378,7 +378,7 @@ else
 	done
 	is "show ptun0: every FIELD of ptun help, and --json" \
 		"$(echo "$fields --json" | words)" "$(comp show ptun0 '')"
-	is "show ptun0 drop-r: drop-replay drop-rx-error" "drop-replay drop-rx-error" "$(comp show ptun0 drop-r)"
+	is "show ptun0 drop-r: drop-replay drop-rx-error drop-rx-queue-full" "drop-replay drop-rx-error drop-rx-queue-full" "$(comp show ptun0 drop-r)"
 	is "show: interfaces, all and --json" "--json all ptun0 ptun1" "$(comp show '')"
 	is "show all: --json" "--json" "$(comp show all '')"
 	is "show ptun0 --json: nothing more" "" "$(comp show ptun0 --json '')"
